@@ -1,0 +1,99 @@
+"""Simulated network latency and a per-request record of who ran each query.
+
+One SQLite trace callback is installed on every connection, Django's (through
+the ``connection_created`` signal) and aiosqlite's (``open_native``). SQLite
+calls it as each statement starts running, inside ``sqlite3_step`` and so on
+the thread that executes the query. There it
+
+* sleeps for the simulated round trip, which turns the local file into a
+  "remote" database whose waiting is I/O: ``time.sleep`` releases the GIL,
+  just as a socket read would; and
+* notes the thread's name in the current request's ``StatementLog``.
+
+A trace callback rather than a SQL function called from the query: it fires
+for every statement, lazy foreign-key loads of an N+1 included, without
+changing the SQL that the views show on screen.
+"""
+
+import contextvars
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import aiosqlite
+
+_latency_seconds = 0.0
+
+
+def set_latency_ms(milliseconds: float) -> None:
+    """Set the simulated round trip added to every statement, in milliseconds."""
+    global _latency_seconds
+    if not 0 <= milliseconds <= 10_000:
+        raise ValueError(f"latency must be between 0 and 10000 ms, not {milliseconds}")
+    _latency_seconds = milliseconds / 1000
+
+
+def latency_ms() -> float:
+    """The simulated round trip currently in force, in milliseconds."""
+    return _latency_seconds * 1000
+
+
+@dataclass
+class StatementLog:
+    """The statements one request ran: how many, and on which threads."""
+
+    count: int = 0
+    threads: list[str] = field(default_factory=list)
+
+    def note(self, thread_name: str) -> None:
+        self.count += 1
+        if thread_name not in self.threads:
+            self.threads.append(thread_name)
+
+
+# asgiref's sync_to_async runs the sync function inside a copy of the caller's
+# context, so a log set in an async view is seen by the worker thread too.
+_current_log: contextvars.ContextVar[StatementLog | None] = contextvars.ContextVar(
+    "loopbeat_statement_log", default=None
+)
+
+
+@contextmanager
+def recording() -> Iterator[StatementLog]:
+    """Record the statements run in this context (and threads it hands work to)."""
+    log = StatementLog()
+    token = _current_log.set(log)
+    try:
+        yield log
+    finally:
+        _current_log.reset(token)
+
+
+def _on_statement(log: StatementLog | None, sql: str) -> None:
+    if _latency_seconds:
+        time.sleep(_latency_seconds)
+    log = log or _current_log.get()
+    if log is not None:
+        log.note(threading.current_thread().name)
+
+
+def on_django_connection_created(sender, connection, **kwargs) -> None:
+    """Signal receiver: hook every new Django SQLite connection."""
+    if connection.vendor == "sqlite":
+        connection.connection.set_trace_callback(partial(_on_statement, None))
+
+
+@asynccontextmanager
+async def open_native(path: str | Path) -> AsyncIterator[aiosqlite.Connection]:
+    """Open an aiosqlite connection with the same latency and recording hook.
+
+    aiosqlite runs each connection on a thread of its own that does not share
+    our context, so the current request's log is bound here instead.
+    """
+    async with aiosqlite.connect(path) as connection:
+        await connection.set_trace_callback(partial(_on_statement, _current_log.get()))
+        yield connection

@@ -1,0 +1,98 @@
+"""The ``seed.py`` command line: argument checking, a progress bar, a summary."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from demoapp.dbpath import default_db_path, resolve_db_path
+from demoapp.seeding import (
+    SeedError,
+    SeedSizes,
+    SeedSummary,
+    build_database,
+    check_target,
+)
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (shared with ``--help`` output in the README)."""
+    defaults = SeedSizes()
+    parser = argparse.ArgumentParser(
+        prog="seed.py",
+        description="Create the loopbeat demo database (authors, books, reviews).",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help=f"database file (default: $LOOPBEAT_DB or {default_db_path()})",
+    )
+    for table in ("authors", "books", "reviews"):
+        parser.add_argument(
+            f"--{table}",
+            type=int,
+            metavar="N",
+            default=getattr(defaults, table),
+            help=f"rows of {table} (default: {getattr(defaults, table):,})",
+        )
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="random seed (default: 42)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing database"
+    )
+    return parser
+
+
+def seed_with_progress(
+    target: Path,
+    sizes: SeedSizes,
+    *,
+    force: bool = False,
+    console: Console | None = None,
+) -> SeedSummary:
+    """Build the database showing a rich progress bar, one line per table."""
+    console = console or Console(stderr=True)
+    columns = (
+        "[progress.description]{task.description:<8}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = progress.add_task(table, total=total or 1)
+            progress.update(tasks[table], completed=done if total else 1)
+
+        return build_database(target, sizes, force=force, progress=on_progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``seed.py``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sizes = SeedSizes(args.authors, args.books, args.reviews, args.seed)
+    target = resolve_db_path(args.db)
+    try:
+        sizes.validate()
+        check_target(target, args.force)  # before the progress bar takes the screen
+        from demoapp.bootstrap import configure_django
+
+        configure_django(target)
+        summary = seed_with_progress(target, sizes, force=args.force)
+    except SeedError as error:
+        print(f"seed.py: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"seed.py: interrupted; {target} left as it was", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(summary.line())
+    return 0

@@ -1,0 +1,73 @@
+"""Call an ASGI application in-process: a real HTTP request, without a socket."""
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class AsgiResponse:
+    """What the application answered."""
+
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        """The body decoded as JSON (``{}`` if it is not JSON)."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return {}
+
+
+async def get(app, url: str) -> AsgiResponse:
+    """Send ``GET url`` (path plus optional query) to ``app`` and collect the answer.
+
+    The request body is sent at once; ``http.disconnect`` is only reported
+    after the response has ended, because Django cancels a view whose client
+    has gone away.
+    """
+    parts = urlsplit(url)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": parts.path,
+        "raw_path": parts.path.encode(),
+        "query_string": parts.query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"loopbeat")],
+        "client": ("127.0.0.1", 0),
+        "server": ("loopbeat", 80),
+    }
+    finished = asyncio.Event()
+    request_sent = False
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict:
+        nonlocal request_sent
+        if not request_sent:
+            request_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await finished.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                finished.set()
+
+    try:
+        await app(scope, receive, send)
+    finally:
+        finished.set()
+    return AsgiResponse(status, b"".join(chunks))
