@@ -221,6 +221,13 @@ COLUMNS = {
 }
 
 
+def insert_sql(table: str) -> str:
+    """The parameterised INSERT for one demo table, columns named explicitly."""
+    columns = COLUMNS[table]
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO demoapp_{table} ({', '.join(columns)}) VALUES ({marks})"
+
+
 def _insert(
     db: sqlite3.Connection,
     table: str,
@@ -228,11 +235,7 @@ def _insert(
     total: int,
     progress: ProgressCallback,
 ) -> None:
-    columns = COLUMNS[table]
-    sql = (
-        f"INSERT INTO demoapp_{table} ({', '.join(columns)})"
-        f" VALUES ({', '.join('?' * len(columns))})"
-    )
+    sql = insert_sql(table)
     done = 0
     progress(table, 0, total)
     while done < total:
