@@ -2,15 +2,61 @@
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from demoapp.dbpath import default_db_path, resolve_db_path
+from tui.patterns import PATTERNS, find
 
 EXIT_USAGE = 2
+DEFAULT_BURST = 5
+
+
+def bounded(kind: Callable[[str], float], low: float, high: float, what: str):
+    """An argparse type: a number of ``kind`` between ``low`` and ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
+def experiment_list(text: str) -> list:
+    """``--patterns``: comma-separated names, each optionally ``:N`` for a burst."""
+    from tui.report import Experiment
+
+    experiments = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, burst = item.partition(":")
+        try:
+            pattern = find(name)
+        except KeyError as error:
+            raise argparse.ArgumentTypeError(error.args[0]) from None
+        size = bounded(int, 1, 50, "burst size")(burst) if burst else 1
+        experiments.append(Experiment(pattern, int(size)))
+    if not experiments:
+        raise argparse.ArgumentTypeError("give at least one pattern name")
+    return experiments
+
+
+def default_experiments() -> list:
+    """Every pattern once, then a burst of the async ORM."""
+    from tui.report import Experiment
+
+    return [Experiment(p) for p in PATTERNS] + [
+        Experiment(find("async-for"), DEFAULT_BURST)
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``python -m tui``."""
+    names = ", ".join(p.name for p in PATTERNS)
     parser = argparse.ArgumentParser(
         prog="loopbeat",
         description=(
@@ -18,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
             "demo app runs in-process and each key fires a database fetch "
             "written in a different style."
         ),
+        epilog=f"patterns: {names}",
     )
     parser.add_argument(
         "--db",
@@ -25,18 +72,54 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"SQLite database (default: $LOOPBEAT_DB or {default_db_path()})",
     )
     parser.add_argument(
+        "--latency-ms",
+        type=bounded(float, 0, 5000, "latency in ms"),
+        default=0.0,
+        metavar="N",
+        help="simulated network round trip added to every query (default: 0)",
+    )
+    parser.add_argument(
+        "--interval",
+        type=bounded(float, 1, 100, "heartbeat interval in ms"),
+        default=5.0,
+        metavar="MS",
+        help="heartbeat tick interval in milliseconds (default: 5)",
+    )
+    modes = parser.add_argument_group("modes")
+    modes.add_argument(
         "--check",
         action="store_true",
-        help="configure Django, print the database path and row counts, and exit",
+        help="print the database path and row counts, and exit",
+    )
+    modes.add_argument(
+        "--headless",
+        action="store_true",
+        help="run patterns without a screen and print a table of what was measured",
+    )
+    headless = parser.add_argument_group("headless options")
+    headless.add_argument(
+        "--patterns",
+        type=experiment_list,
+        metavar="A,B:N,...",
+        help="patterns to run, NAME:N for a burst of N (default: all, async-for:5)",
+    )
+    headless.add_argument(
+        "--repeat",
+        type=bounded(int, 1, 100, "repeat count"),
+        default=1,
+        metavar="N",
+        help="runs of each pattern (default: 1)",
+    )
+    headless.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write every measurement here"
     )
     return parser
 
 
-def run_check(db_arg: str | None) -> int:
+def run_check(path: Path) -> int:
     """``--check``: report on the database without changing it."""
     from demoapp.health import inspect_database
 
-    path = resolve_db_path(db_arg)
     status = inspect_database(path)
     print(f"database: {path}")
     if not status.ready:
@@ -53,10 +136,72 @@ def run_check(db_arg: str | None) -> int:
     return 0
 
 
+def prepare_database(path: Path) -> str | None:
+    """Make sure ``path`` is a usable demo database, seeding it if missing.
+
+    Returns an error message for the user, or None when ready. Never modifies
+    an existing file.
+    """
+    from demoapp.health import inspect_database
+
+    status = inspect_database(path)
+    if status.ready:
+        return None
+    if status.exists:
+        return f"{path}: {status.problem}. Fix: {status.fix}"
+    from demoapp.bootstrap import configure_django
+    from demoapp.seed_cli import seed_with_progress
+    from demoapp.seeding import SeedError, SeedSizes
+
+    print(f"First run: creating the demo database at {path}", file=sys.stderr)
+    configure_django(path)
+    try:
+        summary = seed_with_progress(path, SeedSizes())
+    except SeedError as error:
+        return str(error)
+    print(summary.line(), file=sys.stderr)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    return run_check(args.db)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.json is not None and not args.headless:
+        parser.error("--json needs --headless")
+    if args.json is not None and not args.json.parent.is_dir():
+        parser.error(f"--json: no directory {args.json.parent}")
+    db_path = resolve_db_path(args.db)
+    if args.check:
+        return run_check(db_path)
+    try:
+        problem = prepare_database(db_path)
+    except KeyboardInterrupt:
+        print("loopbeat: interrupted", file=sys.stderr)
+        return 130
+    if problem:
+        print(f"loopbeat: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+
+    from demoapp import netsim
+    from demoapp.bootstrap import configure_django
+
+    configure_django(db_path)
+    netsim.set_latency_ms(args.latency_ms)
+    if args.headless:
+        from tui.report import run_headless
+
+        return run_headless(
+            args.patterns or default_experiments(),
+            args.repeat,
+            args.interval / 1000,
+            db_path,
+            args.json,
+        )
+    from tui.app import LoopbeatApp
+
+    LoopbeatApp(db_path, interval=args.interval / 1000).run()
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,288 @@
+"""The pattern engine tells the truth: measured live, pinned with generous ratios."""
+
+import asyncio
+import dataclasses
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from demoapp import netsim
+from tui.client import PatternResult, PatternRunner, PingProbe
+from tui.heartbeat import LoopMonitor
+from tui.patterns import BY_NAME, PATTERNS, Pattern, find
+
+
+@pytest_asyncio.fixture
+async def runner(asgi_app) -> AsyncIterator[PatternRunner]:
+    async with LoopMonitor() as monitor:
+        yield PatternRunner(asgi_app, monitor)
+
+
+@pytest_asyncio.fixture
+async def probed_runner(asgi_app) -> AsyncIterator[PatternRunner]:
+    async with LoopMonitor() as monitor:
+        probe = PingProbe(asgi_app)
+        probe.start()
+        try:
+            yield PatternRunner(asgi_app, monitor, probe)
+        finally:
+            await probe.stop()
+
+
+@pytest.fixture
+def latency_50ms():
+    netsim.set_latency_ms(50)
+    yield
+    netsim.set_latency_ms(0)
+
+
+def with_n(pattern: Pattern, n: int) -> Pattern:
+    """The same gather pattern with ``n`` queries instead of the default five."""
+    return dataclasses.replace(pattern, url=pattern.url.split("?")[0] + f"?n={n}")
+
+
+async def fastest(runner: PatternRunner, pattern: Pattern, burst=1, tries=2):
+    """The quickest of a few runs: noise on a shared machine only ever adds time."""
+    results = [await runner.run(pattern, burst) for _ in range(tries)]
+    return min(results, key=lambda r: r.wall)
+
+
+# --- the catalog ---------------------------------------------------------------
+
+
+def test_catalog_keys_and_names_are_unique() -> None:
+    assert len({p.key for p in PATTERNS}) == len(PATTERNS)
+    assert len({p.name for p in PATTERNS}) == len(PATTERNS)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_catalog_shows_the_real_view_source(pattern: Pattern) -> None:
+    import demoapp.views
+
+    view = getattr(demoapp.views, pattern.view)
+    assert f"def {pattern.view}(" in pattern.source
+    assert view.__doc__.strip().splitlines()[0] in pattern.source
+    assert len(pattern.explanation) > 80
+
+
+async def test_every_pattern_url_answers(asgi_app) -> None:
+    from tui.inprocess import get
+
+    for pattern in PATTERNS:
+        response = await get(asgi_app, pattern.url)
+        assert response.status in (200, 500), pattern.name
+        assert "rows" in response.json() or "error" in response.json()
+
+
+def test_find_names_the_known_patterns() -> None:
+    assert find("async-for") is BY_NAME["async-for"]
+    with pytest.raises(KeyError, match="known patterns: sleep-block"):
+        find("async-fro")
+
+
+# --- the truths ------------------------------------------------------------------
+
+
+async def test_guard_kept_raises_and_does_not_freeze(runner) -> None:
+    result = await runner.run(find("sync-guarded"))
+    assert "SynchronousOnlyOperation" in result.error
+    assert result.verdict == "raised SynchronousOnlyOperation"
+    assert not result.froze_loop
+
+
+async def test_guard_lifted_freezes_the_loop_and_names_the_view(runner) -> None:
+    result = await runner.run(find("sync-unguarded"))
+    assert result.error is None
+    assert result.loop_max_lag >= 0.7 * result.wall
+    assert result.froze_loop
+    assert result.verdict.startswith("froze the loop for")
+    assert result.query_threads == ("MainThread",)
+    assert any("views.py" in s.location for s in result.stalls), result.stalls
+    assert any("sync_orm_unguarded" in s.location for s in result.stalls)
+
+
+async def test_async_orm_keeps_the_loop_beating(runner) -> None:
+    sync = await runner.run(find("sync-unguarded"))
+    result = await fastest(runner, find("async-for"))
+    assert result.rows == sync.rows
+    assert result.loop_max_lag <= 0.3 * sync.loop_max_lag
+    assert result.query_threads and "MainThread" not in result.query_threads
+    assert not result.froze_loop
+
+
+async def test_cpu_bound_burst_does_not_overlap(runner) -> None:
+    one = await fastest(runner, find("async-for"))
+    burst = await fastest(runner, find("async-for"), burst=5)
+    assert len(set(burst.query_threads)) == 5  # a thread per request...
+    assert burst.wall >= 3 * one.wall  # ...yet building models holds the GIL
+
+
+async def test_io_bound_burst_overlaps(probed_runner, latency_50ms) -> None:
+    one = await fastest(probed_runner, find("async-get-count"))
+    burst = await fastest(probed_runner, find("async-get-count"), burst=5)
+    assert burst.wall < 2 * one.wall
+    assert burst.ping_p99 is not None and burst.ping_p99 < 0.5 * one.wall
+
+
+async def test_gather_in_one_view_queues_on_one_thread(runner, latency_50ms) -> None:
+    gather = find("gather-orm")
+    one = await fastest(runner, with_n(gather, 1))
+    five = await fastest(runner, with_n(gather, 5))
+    assert len(five.query_threads) == 1
+    assert five.wall >= 3 * one.wall
+
+
+async def test_gather_over_native_connections_overlaps(runner, latency_50ms) -> None:
+    gather = find("gather-native")
+    one = await fastest(runner, with_n(gather, 1))
+    five = await fastest(runner, with_n(gather, 5))
+    assert len(five.query_threads) == 5
+    assert five.wall < 2 * one.wall
+
+
+async def test_guard_lifted_burst_freezes_for_its_whole_run(
+    probed_runner, latency_50ms
+) -> None:
+    result = await probed_runner.run(find("sync-unguarded"), burst=3)
+    assert result.loop_blocked >= 0.7 * result.wall
+    assert result.ping_max is not None and result.ping_max >= 0.5 * result.wall
+
+
+async def test_ping_latency_counts_from_when_the_ping_was_due(probed_runner) -> None:
+    result = await probed_runner.run(find("sleep-block"))
+    assert result.ping_max is not None and result.ping_max >= 0.05
+    assert result.froze_loop
+
+
+async def test_runner_leaves_no_tasks_behind(asgi_app) -> None:
+    before = asyncio.all_tasks()
+    async with LoopMonitor() as monitor:
+        probe = PingProbe(asgi_app)
+        probe.start()
+        await PatternRunner(asgi_app, monitor, probe).run(find("async-get-count"), 3)
+        await probe.stop()
+    assert asyncio.all_tasks() == before
+
+
+# --- verdicts ------------------------------------------------------------------
+
+
+def make_result(**changes) -> PatternResult:
+    base = dict(
+        pattern="p",
+        title="P",
+        burst=1,
+        status=200,
+        rows=1,
+        queries=1,
+        query_threads=("w",),
+        view_threads=("MainThread",),
+        started=0.0,
+        wall=1.0,
+        request_walls=(1.0,),
+        loop_max_lag=0.004,
+        loop_p99_lag=0.002,
+        loop_blocked=0.0,
+        ping_p99=None,
+        ping_max=None,
+        stalls=(),
+        latency_ms=0.0,
+    )
+    return PatternResult(**{**base, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "verdict"),
+    [
+        ({}, "loop kept beating: max lag 4.0 ms"),
+        ({"loop_blocked": 0.9, "loop_max_lag": 0.9}, "froze the loop for 900 ms"),
+        (
+            {"loop_blocked": 0.4, "loop_max_lag": 0.06},
+            "slowed: busy 40%, max lag 60.0 ms",
+        ),
+        (
+            {"error": "SynchronousOnlyOperation: no", "status": 500},
+            "raised SynchronousOnlyOperation",
+        ),
+        ({"error": "HTTP 404", "status": 404}, "failed: HTTP 404"),
+    ],
+)
+def test_verdict_is_derived_from_the_numbers(changes: dict, verdict: str) -> None:
+    assert make_result(**changes).verdict == verdict
+
+
+# --- the command line --------------------------------------------------------------
+
+
+def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--headless", "--patterns", "async-fro"], "unknown pattern 'async-fro'"),
+        (["--headless", "--patterns", "async-for:0"], "burst size must be 1 to 50"),
+        (["--headless", "--repeat", "0"], "repeat count must be 1 to 100"),
+        (["--headless", "--latency-ms", "-5"], "latency in ms must be 0 to 5000"),
+        (["--latency-ms", "fast"], "'fast' is not a latency in ms"),
+        (["--interval", "0"], "heartbeat interval in ms must be 1 to 100"),
+        (["--json", "/nonexistent/dir/x.json"], "--json needs --headless"),
+    ],
+)
+def test_cli_rejects_bad_values(demo_db: Path, args: list[str], message: str) -> None:
+    result = (
+        run_cli("--headless", *args, db=demo_db)
+        if "--json" not in args
+        else run_cli(*args, db=demo_db)
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_headless_prints_the_table_and_writes_json(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run.json"
+    result = run_cli(
+        "--headless",
+        "--patterns",
+        "sync-guarded,sleep-block,async-get-count:2",
+        "--json",
+        str(out),
+        db=demo_db,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "froze the loop for" in result.stdout
+    assert "raised SynchronousOnlyOperation" in result.stdout
+    assert "async-get-count:2" in result.stdout
+    data = json.loads(out.read_text())
+    assert [r["pattern"] for r in data["results"]] == [
+        "sync-guarded",
+        "sleep-block",
+        "async-get-count",
+    ]
+    assert data["results"][2]["burst"] == 2
+    assert len(data["heartbeat"]) > 10 and len(data["pings"]) > 1
+    assert data["meta"]["monitor_mode"] in ("selector", "tick")
+    assert list(tmp_path.iterdir()) == [out]  # no temporary file left
+
+
+def test_headless_on_a_corrupt_database_says_what_to_do(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\xff" * 2000)
+    result = run_cli("--headless", db=bad)
+    assert result.returncode == 2
+    assert "Fix:" in result.stderr and "Traceback" not in result.stderr
+    assert bad.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 2000

@@ -1,0 +1,240 @@
+"""The catalog of fetch patterns: what each key fires and what really happens.
+
+A pattern's source is read from ``demoapp/views.py`` itself (parsed, not
+imported, so the catalog works before Django is configured) and can never
+drift from the code that runs.
+"""
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import demoapp
+
+VIEWS_FILE = Path(demoapp.__file__).with_name("views.py")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One way of fetching data, served by one Django view."""
+
+    key: str
+    """The key that fires it in the app."""
+    name: str
+    """Stable identifier, used by ``--patterns`` and in exported data."""
+    title: str
+    url: str
+    view: str
+    """The view function's name in ``demoapp/views.py``."""
+    explanation: str
+    blocks_loop: bool = False
+    """True for the patterns that block the event loop on purpose."""
+    helpers: tuple[str, ...] = ()
+    """Functions the view calls whose code the audience should see too."""
+
+    @property
+    def source(self) -> str:
+        """The view's source code, decorators and helpers included, from the file."""
+        return "\n\n\n".join(view_source(name) for name in (*self.helpers, self.view))
+
+
+@cache
+def _view_sources() -> dict[str, str]:
+    text = VIEWS_FILE.read_text()
+    lines = text.splitlines()
+    sources = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            sources[node.name] = "\n".join(lines[first - 1 : node.end_lineno])
+    return sources
+
+
+def view_source(view_name: str) -> str:
+    """The source of ``demoapp.views.<view_name>``."""
+    return _view_sources()[view_name]
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        key="1",
+        name="sleep-block",
+        title="Calibrate: time.sleep(0.1)",
+        url="/calibrate/time-sleep",
+        view="blocking_sleep",
+        blocks_loop=True,
+        explanation=(
+            "time.sleep(0.1) inside an async view holds the event loop for 100 ms: "
+            "nothing else runs, the heartbeat stops, every other request waits. "
+            "Django's async-safety guard does not notice; it only guards database "
+            "connections. A known block, so the meter can be trusted."
+        ),
+    ),
+    Pattern(
+        key="2",
+        name="sleep-await",
+        title="Calibrate: await asyncio.sleep(0.1)",
+        url="/calibrate/asyncio-sleep",
+        view="async_sleep",
+        explanation=(
+            "The same 100 ms, awaited: the view yields to the loop, which keeps "
+            "serving the heartbeat and other requests while it waits."
+        ),
+    ),
+    Pattern(
+        key="s",
+        name="sync-guarded",
+        title="Sync ORM in an async view",
+        url="/sync/guarded",
+        view="sync_orm_guarded",
+        explanation=(
+            "Calling the sync ORM inside an async view does not block the loop: "
+            "Django refuses. Opening a connection (and cursors, commits, lazy "
+            "foreign-key loads) is wrapped in async_unsafe, which raises "
+            "SynchronousOnlyOperation when an event loop runs in the thread. The "
+            "guard protects data; it is not a blocking detector."
+        ),
+    ),
+    Pattern(
+        key="u",
+        name="sync-unguarded",
+        title="Sync ORM, guard lifted (blocks)",
+        url="/sync/unguarded",
+        view="sync_orm_unguarded",
+        blocks_loop=True,
+        explanation=(
+            "With DJANGO_ALLOW_ASYNC_UNSAFE set for this one call, the query and "
+            "the building of every model instance run on the event loop's own "
+            "thread. The loop freezes for the whole fetch: no heartbeat, no other "
+            "request, not even a redraw. Never set it in production."
+        ),
+    ),
+    Pattern(
+        key="a",
+        name="async-for",
+        title="Async ORM: async for",
+        url="/async/iterate",
+        view="async_orm_iterate",
+        explanation=(
+            "Django's async ORM is not a native async driver: `async for` runs "
+            "the whole sync fetch in one sync_to_async(thread_sensitive=True) hop "
+            "on the request's worker thread, then yields from the cache; it does "
+            "not stream. The loop stays free, but building model instances holds "
+            "the GIL, so the heartbeat still jitters."
+        ),
+    ),
+    Pattern(
+        key="e",
+        name="async-get-count",
+        title="Async ORM: acount / afirst / aget",
+        url="/async/get-count",
+        view="async_orm_get_count",
+        explanation=(
+            "Each a* method (acount, afirst, aget, asave...) is one sync_to_async "
+            "call: a hop to the request's worker thread and back. Small queries "
+            "cost a thread hop each, cheap but not free."
+        ),
+    ),
+    Pattern(
+        key="t",
+        name="sync-to-async",
+        title="sync_to_async(fetch_all_books)",
+        url="/async/sync-to-async",
+        view="sync_to_async_fetch",
+        helpers=("fetch_all_books",),
+        explanation=(
+            "Wrapping your own sync ORM function in sync_to_async is what the "
+            "async ORM does internally: it runs on the request's one worker "
+            "thread and connection (thread_sensitive=True)."
+        ),
+    ),
+    Pattern(
+        key="v",
+        name="sync-view",
+        title="Plain sync view over ASGI",
+        url="/sync/view",
+        view="sync_view",
+        explanation=(
+            "A plain def view under ASGI does not raise and does not block the "
+            "loop: Django runs the whole view in the request's worker thread "
+            "(its ThreadSensitiveContext). It behaves like the async ORM."
+        ),
+    ),
+    Pattern(
+        key="d",
+        name="native-driver",
+        title="Native async driver (aiosqlite)",
+        url="/native",
+        view="native_driver",
+        explanation=(
+            "aiosqlite runs each connection on a thread of its own and hands back "
+            "plain tuples, not model instances: far less Python work under the "
+            "GIL, so the fetch is faster and the loop jitters less."
+        ),
+    ),
+    Pattern(
+        key="n",
+        name="n-plus-one",
+        title="N+1 with the async ORM",
+        url="/n-plus-one",
+        view="n_plus_one",
+        explanation=(
+            "One query for the books, then one aget per author and one fetch per "
+            "book's reviews: 2N+1 queries, each a thread hop and, with simulated "
+            "latency, a network round trip."
+        ),
+    ),
+    Pattern(
+        key="p",
+        name="prefetched",
+        title="select_related + prefetch_related",
+        url="/prefetched",
+        view="prefetched",
+        explanation=(
+            "The same data in two queries: select_related joins the authors, "
+            "prefetch_related fetches all the reviews at once."
+        ),
+    ),
+    Pattern(
+        key="g",
+        name="gather-orm",
+        title="gather() 5 async-ORM queries, 1 view",
+        url="/gather/orm?n=5",
+        view="gather_orm",
+        explanation=(
+            "asyncio.gather over five acount() calls in one view does not run "
+            "them in parallel: every a* call of a request goes to that request's "
+            "single worker thread and connection, so they queue one after another."
+        ),
+    ),
+    Pattern(
+        key="h",
+        name="gather-native",
+        title="gather() 5 aiosqlite connections",
+        url="/gather/native?n=5",
+        view="gather_native",
+        helpers=("count_genre_native",),
+        explanation=(
+            "The same five counts over five aiosqlite connections overlap: each "
+            "connection has its own thread, and SQLite releases the GIL while it "
+            "scans. One connection would still run them one at a time."
+        ),
+    ),
+)
+
+BY_NAME = {pattern.name: pattern for pattern in PATTERNS}
+BY_KEY = {pattern.key: pattern for pattern in PATTERNS}
+
+
+def find(name: str) -> Pattern:
+    """The pattern called ``name``.
+
+    Raises:
+        KeyError: with a message listing the known names.
+    """
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        known = ", ".join(BY_NAME)
+        raise KeyError(f"unknown pattern {name!r}; known patterns: {known}") from None
