@@ -1,0 +1,323 @@
+"""The live visualizer: the screen a speaker puts on the projector."""
+
+import itertools
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, RichLog, Static
+from textual.worker import Worker, WorkerState
+
+from demoapp import netsim
+from tui.client import PatternResult, PatternRunner, PingProbe, PingSample
+from tui.formatting import format_seconds
+from tui.heartbeat import LoopMonitor, Sample, Stall
+from tui.patterns import PATTERNS, Pattern, find
+from tui.widgets.heartbeat_panel import HeartbeatPanel
+from tui.widgets.pattern_detail import Explanation, SourceView
+from tui.widgets.pattern_list import PatternList
+from tui.widgets.results import ResultsTable
+
+MAX_IN_FLIGHT = 3
+"""Runs allowed at once; more key presses are refused with a notice."""
+LATENCY_STEPS_MS = (0, 5, 20, 50, 100, 200)
+STATS_SECONDS = 0.5
+"""How often the numbers beside the graphs are recomputed."""
+STATS_WINDOW = 30.0
+"""The stretch of time those numbers summarise (seconds)."""
+
+
+class LoopbeatApp(App):
+    """Fire fetch patterns at an in-process Django app and watch the loop."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "loopbeat"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(p.key, f"run('{p.name}')", p.title, show=False) for p in PATTERNS),
+        Binding("enter", "run_selected", "Run selected", show=False),
+        Binding("b", "burst", "Burst"),
+        Binding("plus,equals_sign", "latency(1)", "Latency +"),
+        Binding("minus", "latency(-1)", "Latency -"),
+        Binding("f", "toggle_pause", "Freeze graphs"),
+        Binding("x", "clear", "Clear"),
+        Binding("q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        interval: float = 0.005,
+        burst: int = 5,
+        asgi_app=None,
+    ) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.interval = interval
+        self.burst_size = burst
+        self._asgi_app = asgi_app
+        self.monitor: LoopMonitor | None = None
+        self.probe: PingProbe | None = None
+        self.runner: PatternRunner | None = None
+        self.results: list[PatternResult] = []
+        self._run_numbers = itertools.count(1)
+        self._in_flight = 0
+
+    # --- layout -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="♥")
+        with Horizontal(id="top"):
+            with Vertical(id="left"):
+                yield PatternList(id="patterns")
+                yield Explanation(id="explanation")
+            with Vertical(id="right"):
+                yield HeartbeatPanel(id="heartbeat")
+                yield SourceView(id="source-view")
+        with Horizontal(id="bottom"):
+            yield ResultsTable(id="results")
+            yield RichLog(
+                id="log", markup=False, wrap=True, min_width=20, max_lines=500
+            )
+        yield Static(id="stall")
+        yield Footer()
+
+    @property
+    def heartbeat(self) -> HeartbeatPanel:
+        return self.query_one(HeartbeatPanel)
+
+    @property
+    def pattern_list(self) -> PatternList:
+        return self.query_one(PatternList)
+
+    @property
+    def results_table(self) -> ResultsTable:
+        return self.query_one(ResultsTable)
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 110, "narrow")
+        self.screen.set_class(self.size.height < 34, "short")
+
+    # --- life cycle -------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        if self._asgi_app is None:
+            from demoapp.asgi import application
+
+            self._asgi_app = application
+        self.monitor = LoopMonitor(interval=self.interval)
+        self.monitor.start()
+        self.monitor.subscribe(self._on_monitor_item)
+        self.probe = PingProbe(self._asgi_app, on_sample=self._on_ping)
+        self.probe.start()
+        self.runner = PatternRunner(self._asgi_app, self.monitor, self.probe)
+        self.query_one("#heartbeat").border_title = "heartbeat"
+        self.query_one("#patterns").border_title = "patterns (key fires)"
+        self.query_one("#explanation").border_title = "what really happens"
+        self.results_table.border_title = "runs"
+        self.query_one("#log").border_title = "events"
+        self._update_subtitle()
+        self.set_interval(STATS_SECONDS, self._refresh_stats)
+        self.pattern_list.focus()
+        self.pattern_list.highlighted = 0
+        self.log_event(
+            f"monitor in {self.monitor.mode} mode, tick every "
+            f"{self.interval * 1000:g} ms; press a pattern's key to run it"
+        )
+        self.on_resize()
+
+    async def on_unmount(self) -> None:
+        if self.probe is not None:
+            await self.probe.stop()
+        if self.monitor is not None:
+            await self.monitor.stop()
+
+    def _update_subtitle(self) -> None:
+        import django
+
+        mode = self.monitor.mode if self.monitor else "-"
+        self.sub_title = (
+            f"Django {django.get_version()} · {self.db_path.name} · "
+            f"simulated latency {netsim.latency_ms():g} ms · monitor: {mode}"
+        )
+
+    # --- data from the instruments ------------------------------------------------
+
+    def _on_monitor_item(self, item: Sample | Stall) -> None:
+        if isinstance(item, Sample):
+            self.heartbeat.record_lag(item.t, item.lag)
+        else:
+            self._show_stall(item)
+
+    def _on_ping(self, sample: PingSample) -> None:
+        self.heartbeat.record_ping(sample.due, sample.latency)
+
+    def _refresh_stats(self) -> None:
+        if self.monitor is None or self.probe is None:
+            return
+        since = time.perf_counter() - STATS_WINDOW
+        lag = self.monitor.stats(since=since)
+        lag_max = max(lag.max, self.monitor.max_block(since=since))
+        pings = sorted(p.latency for p in self.probe.samples(since=since))
+        from tui.heartbeat import percentile
+
+        self.heartbeat.show_stats(
+            lag_max if lag.count else None,
+            lag.p99 if lag.count else None,
+            pings[-1] if pings else None,
+            percentile(pings, 99) if pings else None,
+        )
+
+    def _show_stall(self, stall: Stall) -> None:
+        where = stall.project_frame or stall.innermost_frame
+        text = Text()
+        text.append(" last stall ", style="bold reverse red")
+        text.append(f" {format_seconds(stall.duration)} at ", style="bold")
+        text.append(where, style="bold yellow")
+        if stall.project_frame and stall.innermost_frame != stall.project_frame:
+            text.append(f"  →  {stall.innermost_frame}", style="dim")
+        self.query_one("#stall", Static).update(text)
+        self.log_event(f"loop stalled {format_seconds(stall.duration)} at {where}")
+
+    def log_event(self, message: str) -> None:
+        """Add a timestamped line to the event log."""
+        stamp = time.strftime("%H:%M:%S")
+        self.query_one("#log", RichLog).write(Text(f"{stamp} {message}"))
+
+    # --- actions -----------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#patterns")
+    def _pattern_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        pattern = find(event.option.id)
+        self.query_one(SourceView).show(pattern)
+        self.query_one(Explanation).show(pattern)
+
+    @on(OptionList.OptionSelected, "#patterns")
+    def _pattern_selected(self, event: OptionList.OptionSelected) -> None:
+        self.start_run(find(event.option.id), 1)
+
+    def action_run(self, name: str) -> None:
+        """Select and run the pattern called ``name``."""
+        pattern = find(name)
+        self.pattern_list.select_pattern(pattern)
+        self.start_run(pattern, 1)
+
+    def action_run_selected(self) -> None:
+        """Run the highlighted pattern."""
+        self.start_run(self.pattern_list.selected_pattern, 1)
+
+    def action_burst(self) -> None:
+        """Fire the selected pattern as concurrent requests."""
+        self.start_run(self.pattern_list.selected_pattern, self.burst_size)
+
+    def action_latency(self, direction: int) -> None:
+        """Step the simulated network latency up or down."""
+        current = netsim.latency_ms()
+        if direction > 0:
+            steps = [s for s in LATENCY_STEPS_MS if s > current] or [current]
+            new = steps[0]
+        else:
+            steps = [s for s in LATENCY_STEPS_MS if s < current] or [0]
+            new = steps[-1]
+        netsim.set_latency_ms(new)
+        self._update_subtitle()
+        self.log_event(f"simulated network latency now {new:g} ms per query")
+
+    def action_toggle_pause(self) -> None:
+        """Freeze or unfreeze the graphs (measuring goes on)."""
+        self.heartbeat.paused = not self.heartbeat.paused
+        self.log_event("graphs frozen" if self.heartbeat.paused else "graphs live")
+
+    def action_clear(self) -> None:
+        """Clear the runs table, the graphs and the stall line."""
+        self.results_table.clear()
+        self.results.clear()
+        self.heartbeat.clear()
+        self.query_one("#stall", Static).update("")
+        self.log_event("cleared")
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        for pattern in PATTERNS:
+            yield SystemCommand(
+                f"Run: {pattern.title}",
+                f"[{pattern.key}] GET {pattern.url}",
+                lambda p=pattern: self.action_run(p.name),
+            )
+        yield SystemCommand(
+            "Burst",
+            "Run the selected pattern as concurrent requests",
+            self.action_burst,
+        )
+        yield SystemCommand(
+            "Latency up",
+            "More simulated network latency",
+            lambda: self.action_latency(1),
+        )
+        yield SystemCommand(
+            "Latency down",
+            "Less simulated network latency",
+            lambda: self.action_latency(-1),
+        )
+        yield SystemCommand(
+            "Freeze graphs",
+            "Hold the graphs still, or let them run",
+            self.action_toggle_pause,
+        )
+        yield SystemCommand(
+            "Clear", "Clear runs, graphs and the stall line", self.action_clear
+        )
+
+    # --- running patterns -----------------------------------------------------------
+
+    def start_run(self, pattern: Pattern, burst: int) -> bool:
+        """Start a run unless too many are in flight; returns whether it started."""
+        if self.runner is None:
+            return False
+        if self._in_flight >= MAX_IN_FLIGHT:
+            self.notify(
+                f"{self._in_flight} runs already in flight; wait for one to finish",
+                severity="warning",
+                timeout=2,
+            )
+            return False
+        self._in_flight += 1
+        number = next(self._run_numbers)
+        run_id = f"run-{number}"
+        label = pattern.name if burst == 1 else f"{pattern.name} x{burst}"
+        self.results_table.add_running(run_id, number, label)
+        blocking = " (blocks the loop on purpose)" if pattern.blocks_loop else ""
+        self.log_event(f"#{number} {label}: GET {pattern.url}{blocking}")
+        self.run_worker(
+            self._run(run_id, number, pattern, burst),
+            name=run_id,
+            group="runs",
+            exit_on_error=False,
+        )
+        return True
+
+    async def _run(
+        self, run_id: str, number: int, pattern: Pattern, burst: int
+    ) -> None:
+        try:
+            result = await self.runner.run(pattern, burst)
+        finally:
+            self._in_flight -= 1
+        self.results.append(result)
+        self.results_table.finish(run_id, result)
+        self.log_event(f"#{number} {result.label}: {result.verdict}")
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "runs":
+            error = event.worker.error
+            message = f"{type(error).__name__}: {error}"
+            self.results_table.fail(event.worker.name, message)
+            self.log_event(f"{event.worker.name} failed: {message}")
+            self.notify(message, title="run failed", severity="error")

@@ -1,0 +1,65 @@
+"""One row per run: what the view did and what the event loop felt meanwhile."""
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from tui.client import PatternResult
+from tui.formatting import describe_threads, format_seconds
+from tui.widgets.lag_graph import severity_style
+
+COLUMNS = (
+    ("#", 2),
+    ("pattern", 18),
+    ("wall", 7),
+    ("rows", 7),
+    ("queries on", 11),
+    ("loop max", 8),
+    ("ping p99", 8),
+    ("verdict", 37),
+)
+
+
+def verdict_style(result: PatternResult) -> str:
+    """Red for a frozen loop or an error, yellow for a slowed one, else green."""
+    if result.error or result.froze_loop:
+        return "bold red"
+    return "yellow" if result.verdict.startswith("slowed") else "green"
+
+
+class ResultsTable(DataTable):
+    """The runs of this session, newest at the bottom."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for label, width in COLUMNS:
+            self.add_column(label, key=label, width=width)
+
+    def add_running(self, run_id: str, number: int, label: str) -> None:
+        """A row for a run that has started and not yet finished."""
+        running = Text("running…", style="bold cyan")
+        blank = [""] * (len(COLUMNS) - 3)
+        self.add_row(str(number), label, *blank, running, key=run_id)
+        self.move_cursor(row=self.row_count - 1)
+
+    def finish(self, run_id: str, result: PatternResult) -> None:
+        """Fill in a finished run's measurements."""
+        cells = {
+            "wall": format_seconds(result.wall),
+            "rows": f"{result.rows:,}",
+            "queries on": describe_threads(result.query_threads),
+            "loop max": Text(
+                format_seconds(result.loop_max_lag),
+                style=severity_style(result.loop_max_lag),
+            ),
+            "ping p99": Text(
+                format_seconds(result.ping_p99), style=severity_style(result.ping_p99)
+            ),
+            "verdict": Text(result.verdict, style=verdict_style(result)),
+        }
+        for column, value in cells.items():
+            self.update_cell(run_id, column, value)
+
+    def fail(self, run_id: str, message: str) -> None:
+        """Mark a run that could not be measured at all."""
+        self.update_cell(run_id, "verdict", Text(message, style="bold red"))
