@@ -8,7 +8,7 @@ import pytest
 from demoapp.bootstrap import configure_django
 from demoapp.seeding import SeedSizes, build_database
 
-SMALL = SeedSizes(authors=200, books=20_000, reviews=20_000, seed=7)
+SMALL = SeedSizes(authors=300, books=60_000, reviews=30_000, seed=7)
 _session_db = Path(tempfile.mkdtemp(prefix="loopbeat-tests-")) / "demo.sqlite3"
 
 

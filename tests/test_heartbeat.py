@@ -95,6 +95,7 @@ def test_nearest_rank_percentiles() -> None:
     assert percentile(values, 0) == 1
     assert percentile(values, 7) == 7  # p / 100 * n would round up to 8
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2
+    assert percentile([1.0, 2.0, 3.0], 50) == 2  # rank 1.5 rounds up
     assert percentile([3.0], 99) == 3
     assert percentile([], 50) == 0.0
 
@@ -202,6 +203,18 @@ async def test_subscribers_get_samples_and_stalls_and_survive_a_broken_one(
     assert broken_calls > 5
     assert "a panel with a bug" in caplog.text
     assert len(received) == count  # unsubscribed
+
+
+def test_frames_are_named_briefly_and_project_code_is_told_apart() -> None:
+    root = Path(__file__).resolve().parent.parent
+    names = heartbeat._FrameNames([str(root)])
+
+    assert names.describe(__file__) == ("tests/test_heartbeat.py", True)
+    assert names.describe(heartbeat.__file__) == ("tui/heartbeat.py", False)
+    assert names.describe(pytest.__file__) == ("pytest/__init__.py", False)
+    assert names.describe(str(root / ".venv" / "x.py")) == (".venv/x.py", False)
+    assert names.describe(asyncio.__file__) == ("asyncio/__init__.py", False)
+    assert names.describe("<frozen runpy>") == ("<frozen runpy>", False)
 
 
 def test_heartbeat_imports_only_the_standard_library() -> None:

@@ -2,6 +2,7 @@
 
 import itertools
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,7 +12,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, RichLog, Static
+from textual.widgets import Footer, Header, OptionList, RichLog
 from textual.worker import Worker, WorkerState
 
 from demoapp import netsim
@@ -23,6 +24,15 @@ from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
 from tui.widgets.results import ResultsTable
+from tui.widgets.stall_line import StallLine
+
+
+def django_version() -> str:
+    """The running Django's version, for the title bar."""
+    import django
+
+    return django.get_version()
+
 
 MAX_IN_FLIGHT = 3
 """Runs allowed at once; more key presses are refused with a notice."""
@@ -56,11 +66,29 @@ class LoopbeatApp(App):
         interval: float = 0.005,
         burst: int = 5,
         asgi_app=None,
+        live: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+        stamp: Callable[[], str] = lambda: time.strftime("%H:%M:%S"),
     ) -> None:
+        """Create the app.
+
+        Args:
+            db_path: the demo database (already checked by the CLI).
+            interval: heartbeat tick interval in seconds.
+            burst: how many concurrent requests a burst fires.
+            asgi_app: the Django ASGI application (default: demoapp's).
+            live: start the instruments (monitor, ping probe, animation).
+                Snapshot tests turn this off and feed fixed data instead.
+            clock: the monotonic clock graphs are drawn against.
+            stamp: the wall-clock time written before each event.
+        """
         super().__init__()
         self.db_path = db_path
         self.interval = interval
         self.burst_size = burst
+        self.live = live
+        self.clock = clock
+        self.stamp = stamp
         self._asgi_app = asgi_app
         self.monitor: LoopMonitor | None = None
         self.probe: PingProbe | None = None
@@ -78,14 +106,14 @@ class LoopbeatApp(App):
                 yield PatternList(id="patterns")
                 yield Explanation(id="explanation")
             with Vertical(id="right"):
-                yield HeartbeatPanel(id="heartbeat")
+                yield HeartbeatPanel(id="heartbeat", clock=self.clock, live=self.live)
                 yield SourceView(id="source-view")
         with Horizontal(id="bottom"):
             yield ResultsTable(id="results")
             yield RichLog(
                 id="log", markup=False, wrap=True, min_width=20, max_lines=500
             )
-        yield Static(id="stall")
+        yield StallLine(id="stall")
         yield Footer()
 
     @property
@@ -107,6 +135,26 @@ class LoopbeatApp(App):
     # --- life cycle -------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        self.query_one("#heartbeat").border_title = "heartbeat"
+        self.query_one("#patterns").border_title = "patterns (key fires)"
+        self.query_one("#explanation").border_title = "what really happens"
+        self.results_table.border_title = "runs"
+        self.query_one("#log").border_title = "events"
+        self.pattern_list.focus()
+        self.pattern_list.highlighted = 0
+        self.on_resize()
+        if self.live:
+            self._start_instruments()
+        self._update_subtitle()
+        mode = self.monitor.mode if self.monitor else "off"
+        # After the first refresh, so the log knows its width when it wraps.
+        self.call_after_refresh(
+            self.log_event,
+            f"heartbeat every {self.interval * 1000:g} ms ({mode} mode); "
+            "press a pattern's key to run it",
+        )
+
+    def _start_instruments(self) -> None:
         if self._asgi_app is None:
             from demoapp.asgi import application
 
@@ -116,21 +164,18 @@ class LoopbeatApp(App):
         self.monitor.subscribe(self._on_monitor_item)
         self.probe = PingProbe(self._asgi_app, on_sample=self._on_ping)
         self.probe.start()
-        self.runner = PatternRunner(self._asgi_app, self.monitor, self.probe)
-        self.query_one("#heartbeat").border_title = "heartbeat"
-        self.query_one("#patterns").border_title = "patterns (key fires)"
-        self.query_one("#explanation").border_title = "what really happens"
-        self.results_table.border_title = "runs"
-        self.query_one("#log").border_title = "events"
-        self._update_subtitle()
         self.set_interval(STATS_SECONDS, self._refresh_stats)
-        self.pattern_list.focus()
-        self.pattern_list.highlighted = 0
-        self.log_event(
-            f"monitor in {self.monitor.mode} mode, tick every "
-            f"{self.interval * 1000:g} ms; press a pattern's key to run it"
-        )
-        self.on_resize()
+        self.run_worker(self._warm_up(), name="warm-up", group="start")
+
+    async def _warm_up(self) -> None:
+        # Django compiles URL patterns and SQL on first use, on the loop
+        # thread; pay that before the first key press so it is not measured.
+        from tui.inprocess import get
+
+        for url in ("/ping", "/async/get-count"):
+            await get(self._asgi_app, url)
+        self.runner = PatternRunner(self._asgi_app, self.monitor, self.probe)
+        self.log_event("ready")
 
     async def on_unmount(self) -> None:
         if self.probe is not None:
@@ -139,12 +184,9 @@ class LoopbeatApp(App):
             await self.monitor.stop()
 
     def _update_subtitle(self) -> None:
-        import django
-
-        mode = self.monitor.mode if self.monitor else "-"
         self.sub_title = (
-            f"Django {django.get_version()} · {self.db_path.name} · "
-            f"simulated latency {netsim.latency_ms():g} ms · monitor: {mode}"
+            f"Django {django_version()} · {self.db_path.name} · "
+            f"simulated latency {netsim.latency_ms():g} ms"
         )
 
     # --- data from the instruments ------------------------------------------------
@@ -161,7 +203,7 @@ class LoopbeatApp(App):
     def _refresh_stats(self) -> None:
         if self.monitor is None or self.probe is None:
             return
-        since = time.perf_counter() - STATS_WINDOW
+        since = self.clock() - STATS_WINDOW
         lag = self.monitor.stats(since=since)
         lag_max = max(lag.max, self.monitor.max_block(since=since))
         pings = sorted(p.latency for p in self.probe.samples(since=since))
@@ -175,20 +217,13 @@ class LoopbeatApp(App):
         )
 
     def _show_stall(self, stall: Stall) -> None:
+        self.query_one(StallLine).stall = stall
         where = stall.project_frame or stall.innermost_frame
-        text = Text()
-        text.append(" last stall ", style="bold reverse red")
-        text.append(f" {format_seconds(stall.duration)} at ", style="bold")
-        text.append(where, style="bold yellow")
-        if stall.project_frame and stall.innermost_frame != stall.project_frame:
-            text.append(f"  →  {stall.innermost_frame}", style="dim")
-        self.query_one("#stall", Static).update(text)
         self.log_event(f"loop stalled {format_seconds(stall.duration)} at {where}")
 
     def log_event(self, message: str) -> None:
         """Add a timestamped line to the event log."""
-        stamp = time.strftime("%H:%M:%S")
-        self.query_one("#log", RichLog).write(Text(f"{stamp} {message}"))
+        self.query_one("#log", RichLog).write(Text(f"{self.stamp()} {message}"))
 
     # --- actions -----------------------------------------------------------------
 
@@ -239,7 +274,7 @@ class LoopbeatApp(App):
         self.results_table.clear()
         self.results.clear()
         self.heartbeat.clear()
-        self.query_one("#stall", Static).update("")
+        self.query_one(StallLine).stall = None
         self.log_event("cleared")
 
     def get_system_commands(self, screen: Screen):
@@ -279,6 +314,7 @@ class LoopbeatApp(App):
     def start_run(self, pattern: Pattern, burst: int) -> bool:
         """Start a run unless too many are in flight; returns whether it started."""
         if self.runner is None:
+            self.notify("still starting up; try again in a moment", timeout=2)
             return False
         if self._in_flight >= MAX_IN_FLIGHT:
             self.notify(
@@ -309,9 +345,18 @@ class LoopbeatApp(App):
             result = await self.runner.run(pattern, burst)
         finally:
             self._in_flight -= 1
+        self.show_result(run_id, number, result)
+
+    def show_result(self, run_id: str, number: int, result: PatternResult) -> None:
+        """Put a finished run in the table and the log."""
         self.results.append(result)
         self.results_table.finish(run_id, result)
         self.log_event(f"#{number} {result.label}: {result.verdict}")
+
+    @property
+    def in_flight(self) -> int:
+        """How many runs have started and not finished."""
+        return self._in_flight
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

@@ -23,6 +23,8 @@ FROZEN_SHARE = 0.7
 """A run 'froze the loop' when the loop was blocked for at least this share of it."""
 SLOWED_SHARE = 0.2
 """...and 'slowed the loop' (GIL contention) from this share up."""
+MAX_PINGS_IN_FLIGHT = 4
+"""The probe stops sending while this many of its pings are unanswered."""
 STALL_SETTLE = 0.03
 """Seconds to wait after a run for the watchdog to report a stall's end."""
 
@@ -73,23 +75,36 @@ class PingProbe:
             self._task = None
 
     async def _probe(self) -> None:
+        # Each ping is its own task, sent when due: waiting for the previous
+        # one (whose Django clean-up can itself be stuck behind a freeze)
+        # would let the probe skip exactly the moments worth measuring.
+        pending: set[asyncio.Task] = set()
         due = time.perf_counter()
-        while True:
-            try:
-                await get(self.app, "/ping")
-            except Exception:  # the probe outlives any one failed ping
-                await asyncio.sleep(self.interval)
-                due = time.perf_counter()
-                continue
-            done = time.perf_counter()
-            sample = PingSample(due, done - due)
-            self._samples.append(sample)
-            if self.on_sample is not None:
-                self.on_sample(sample)
-            # Keep the cadence; after a freeze, start again from now rather
-            # than firing a volley of catch-up pings.
-            due = max(due + self.interval, done)
-            await asyncio.sleep(due - done)
+        try:
+            while True:
+                if len(pending) < MAX_PINGS_IN_FLIGHT:
+                    task = asyncio.create_task(self._ping(due))
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
+                now = time.perf_counter()
+                # After a freeze, carry on from now rather than firing a
+                # volley of catch-up pings.
+                due = max(due + self.interval, now)
+                await asyncio.sleep(due - now)
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _ping(self, due: float) -> None:
+        try:
+            response = await get(self.app, "/ping")
+        except Exception:  # one failed ping must not stop the probe
+            return
+        sample = PingSample(due, response.received - due)
+        self._samples.append(sample)
+        if self.on_sample is not None:
+            self.on_sample(sample)
 
     def samples(self, since: float | None = None, until: float | None = None) -> list:
         """Pings due or in flight at any moment of ``[since, until]``."""
@@ -182,7 +197,7 @@ class PatternRunner:
         timed = await asyncio.gather(
             *(self._timed_get(pattern.url) for _ in range(burst))
         )
-        ended = time.perf_counter()
+        ended = max(response.received for response, _ in timed)
         # The watchdog reports a stall's end from its own thread a few
         # milliseconds later; give it that long before reading the stalls.
         await asyncio.sleep(STALL_SETTLE)
@@ -191,7 +206,7 @@ class PatternRunner:
     async def _timed_get(self, url: str) -> tuple[AsgiResponse, float]:
         started = time.perf_counter()
         response = await get(self.app, url)
-        return response, time.perf_counter() - started
+        return response, response.received - started
 
     def _result(
         self,

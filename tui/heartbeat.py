@@ -539,7 +539,7 @@ class LoopMonitor:
     def _busy_ended(self, now: float) -> None:
         """Close the current busy period; the hot path, called on every select."""
         since = self._busy_since
-        if since is None:
+        if since is None:  # never, while installed: start() sets it first
             return
         duration = now - since
         self._busy_total += duration

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,9 @@ class AsgiResponse:
 
     status: int
     body: bytes
+    received: float
+    """When the last byte of the body arrived (``time.perf_counter``): what the
+    client waited for, before Django's own clean-up after the response."""
 
     def json(self) -> Any:
         """The body decoded as JSON (``{}`` if it is not JSON)."""
@@ -47,6 +51,7 @@ async def get(app, url: str) -> AsgiResponse:
     finished = asyncio.Event()
     request_sent = False
     status = 0
+    received = 0.0
     chunks: list[bytes] = []
 
     async def receive() -> dict:
@@ -58,16 +63,17 @@ async def get(app, url: str) -> AsgiResponse:
         return {"type": "http.disconnect"}
 
     async def send(message: dict) -> None:
-        nonlocal status
+        nonlocal status, received
         if message["type"] == "http.response.start":
             status = message["status"]
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
+                received = time.perf_counter()
                 finished.set()
 
     try:
         await app(scope, receive, send)
     finally:
         finished.set()
-    return AsgiResponse(status, b"".join(chunks))
+    return AsgiResponse(status, b"".join(chunks), received or time.perf_counter())

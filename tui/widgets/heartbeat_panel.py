@@ -1,6 +1,7 @@
 """The heartbeat: loop lag and ping latency on one shared log scale, live."""
 
 import time
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -24,8 +25,16 @@ class HeartbeatPanel(Vertical):
     paused: reactive[bool] = reactive(False)
     """When True the graphs hold still (data keeps being recorded)."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        live: bool = True,
+    ) -> None:
         super().__init__(id=id)
+        self.clock = clock
+        self.live = live
         self.lag_timeline = Timeline(COLUMN_SECONDS)
         self.ping_timeline = Timeline(COLUMN_SECONDS)
         self._last_lag: float | None = None
@@ -36,10 +45,15 @@ class HeartbeatPanel(Vertical):
         yield LagGraph(id="lag-graph")
         yield StatsLine("ping", id="ping-stats")
         yield LagGraph(id="ping-graph")
-        yield Pulse(id="pulse")
+        yield Pulse(id="pulse", clock=self.clock)
 
     def on_mount(self) -> None:
-        self.set_interval(1 / GRAPH_FPS, self._frame)
+        if self.live:
+            self.set_interval(1 / GRAPH_FPS, self._frame)
+
+    def on_resize(self) -> None:
+        # The graphs' widths decide how many columns they show.
+        self.call_after_refresh(self.redraw)
 
     def _frame(self) -> None:
         # One timer drives both, so each frame costs one screen update.
@@ -74,7 +88,7 @@ class HeartbeatPanel(Vertical):
         """Push the newest columns to the graphs (skipped while paused)."""
         if self.paused:
             return
-        now = time.perf_counter()
+        now = self.clock()
         for graph, timeline in (
             (self.query_one("#lag-graph", LagGraph), self.lag_timeline),
             (self.query_one("#ping-graph", LagGraph), self.ping_timeline),

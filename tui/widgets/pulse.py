@@ -1,6 +1,7 @@
 """Something that visibly moves every frame, so a frozen loop is seen to freeze."""
 
 import time
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -24,16 +25,19 @@ class Pulse(Widget):
     frame: reactive[int] = reactive(0)
     """Advances once per animation frame."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, clock: Callable[[], float] = time.perf_counter
+    ) -> None:
         super().__init__(id=id)
-        self._started = time.perf_counter()
+        self.clock = clock
+        self._started = clock()
 
     def advance(self) -> None:
         """Move on one frame (called from the owner's animation timer)."""
         self.frame += 1
 
     def render(self) -> Text:
-        clock = f" loop clock {time.perf_counter() - self._started:8.2f} s "
+        clock = f" loop clock {self.clock() - self._started:8.2f} s "
         width = max(4, self.size.width - len(clock))
         travel = max(1, width - 3)
         step = self.frame % (2 * travel)

@@ -1,0 +1,225 @@
+"""The live visualizer, driven as a presenter would drive it."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from demoapp import netsim
+from tui import app as app_module
+from tui.app import MAX_IN_FLIGHT, LoopbeatApp
+from tui.client import PatternResult, StallSummary
+from tui.heartbeat import Stall
+from tui.widgets.pattern_detail import SourceView
+from tui.widgets.results import ResultsTable
+
+SNAPSHOT_SIZE = (160, 45)
+
+
+def started(app: LoopbeatApp):
+    """``run_test`` for a live app, returning once the warm-up has finished."""
+
+    class Started:
+        async def __aenter__(self):
+            self.context = app.run_test(size=SNAPSHOT_SIZE)
+            pilot = await self.context.__aenter__()
+            await app.workers.wait_for_complete()
+            return pilot
+
+        async def __aexit__(self, *exc_info):
+            return await self.context.__aexit__(*exc_info)
+
+    return Started()
+
+
+async def run_and_wait(pilot, key: str) -> PatternResult:
+    app: LoopbeatApp = pilot.app
+    before = len(app.results)
+    await pilot.press(key)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert len(app.results) == before + 1
+    return app.results[-1]
+
+
+async def test_blocking_key_freezes_the_loop_and_names_the_view(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        result = await run_and_wait(pilot, "u")
+        assert result.pattern == "sync-unguarded"
+        assert result.loop_max_lag >= 0.7 * result.wall
+        assert any("demoapp/views.py" in s.location for s in result.stalls)
+        table = app.query_one(ResultsTable)
+        assert table.row_count == 1
+        verdict = str(table.get_cell_at((0, len(table.columns) - 1)))
+        assert verdict.startswith("froze the loop for")
+
+
+async def test_async_key_keeps_the_loop_beating(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        blocking = await run_and_wait(pilot, "u")
+        result = await run_and_wait(pilot, "a")
+        assert result.pattern == "async-for"
+        assert result.loop_max_lag <= 0.3 * blocking.loop_max_lag
+        assert not result.froze_loop
+
+
+async def test_in_flight_runs_are_bounded(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        # Hold every run in flight until released, so mashing the key meets
+        # the bound however fast or slow the machine is.
+        release = asyncio.Event()
+        real_run = app.runner.run
+
+        async def held_run(pattern, burst=1):
+            await release.wait()
+            return await real_run(pattern, burst)
+
+        app.runner.run = held_run
+        await pilot.press(*["b"] * 25)
+        assert app.in_flight == MAX_IN_FLIGHT
+        assert app.results_table.row_count == MAX_IN_FLIGHT  # the rest refused
+        assert any("already in flight" in n.message for n in app._notifications)
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.in_flight == 0
+        assert len(app.results) == MAX_IN_FLIGHT
+        assert all(r.burst == app.burst_size for r in app.results)
+
+
+async def test_quit_during_a_blocking_fetch_exits_cleanly(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
+        await pilot.press("a", "u", "q")
+    assert app.return_code == 0
+
+
+async def test_selecting_a_pattern_shows_its_source(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db, live=False)
+    async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
+        await pilot.press("down", "down", "down")
+        assert app.query_one(SourceView).border_title == "GET /sync/unguarded"
+        screen = app.export_screenshot()
+        assert "sync_orm_unguarded" in screen
+        assert "DJANGO_ALLOW_ASYNC_UNSAFE" in screen  # the explanation
+
+
+async def test_latency_keys_step_the_simulated_latency(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db, live=False)
+    try:
+        async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
+            await pilot.press("plus", "plus", "plus")
+            assert netsim.latency_ms() == 50
+            assert "latency 50 ms" in app.sub_title
+            await pilot.press("minus")
+            assert netsim.latency_ms() == 20
+    finally:
+        netsim.set_latency_ms(0)
+
+
+@pytest.mark.parametrize("size", [(40, 12), (80, 24)])
+async def test_small_terminals_render(demo_db: Path, size: tuple[int, int]) -> None:
+    app = LoopbeatApp(demo_db)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.results[-1].pattern == "sleep-await"
+
+
+# --- snapshots, with the live numbers frozen ------------------------------------
+
+
+def frozen_app(demo_db: Path, monkeypatch) -> LoopbeatApp:
+    monkeypatch.setattr(app_module, "django_version", lambda: "5.2")
+    return LoopbeatApp(
+        demo_db, live=False, clock=lambda: 100.0, stamp=lambda: "12:00:00"
+    )
+
+
+def feed_heartbeat(app: LoopbeatApp) -> None:
+    """Thirty seconds of idle beats with one 750 ms freeze in the middle."""
+    panel = app.heartbeat
+    for i in range(300):
+        t = 70.0 + i * 0.1
+        panel.record_lag(t, 0.0004 + (i % 7) * 0.0002)
+        panel.record_ping(t, 0.002 + (i % 5) * 0.0005)
+    panel.record_lag(85.0, 0.75)
+    panel.record_ping(84.2, 0.8)
+    panel.show_stats(0.75, 0.0021, 0.8, 0.004)
+    panel.redraw()
+
+
+def sample_result() -> PatternResult:
+    return PatternResult(
+        pattern="sync-unguarded",
+        title="Sync ORM, guard lifted (blocks)",
+        burst=1,
+        status=200,
+        rows=100_000,
+        queries=1,
+        query_threads=("MainThread",),
+        view_threads=("MainThread",),
+        started=84.2,
+        wall=0.8,
+        request_walls=(0.8,),
+        loop_max_lag=0.75,
+        loop_p99_lag=0.74,
+        loop_blocked=0.78,
+        ping_p99=0.8,
+        ping_max=0.8,
+        stalls=(StallSummary("demoapp/views.py:118 in sync_orm_unguarded", 0.75),),
+        latency_ms=0.0,
+    )
+
+
+def test_snapshot_main_screen(snap_compare, demo_db: Path, monkeypatch) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        feed_heartbeat(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=before)
+
+
+def test_snapshot_pattern_selected(snap_compare, demo_db: Path, monkeypatch) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+    assert snap_compare(
+        app, terminal_size=SNAPSHOT_SIZE, press=["down", "down", "down", "down"]
+    )
+
+
+def test_snapshot_after_a_run(snap_compare, demo_db: Path, monkeypatch) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        feed_heartbeat(app)
+        app.results_table.add_running("run-1", 1, "sync-unguarded")
+        app.show_result("run-1", 1, sample_result())
+        app._show_stall(
+            Stall(
+                start=84.25,
+                duration=0.75,
+                project_frame="demoapp/views.py:118 in sync_orm_unguarded",
+                innermost_frame="django/db/backends/sqlite3/base.py:360 in execute",
+                stack=(),
+            )
+        )
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=before)
+
+
+def test_snapshot_small_terminal(snap_compare, demo_db: Path, monkeypatch) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        feed_heartbeat(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
