@@ -237,6 +237,8 @@ def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess:
         (["--headless", "--latency-ms", "-5"], "latency in ms must be 0 to 5000"),
         (["--latency-ms", "fast"], "'fast' is not a latency in ms"),
         (["--interval", "0"], "heartbeat interval in ms must be 1 to 100"),
+        (["--burst", "500"], "burst size must be 1 to 50"),
+        (["--patterns", "async-for"], "--patterns needs --headless"),
         (["--json", "/nonexistent/dir/x.json"], "--json needs --headless"),
     ],
 )
@@ -286,3 +288,13 @@ def test_headless_on_a_corrupt_database_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Fix:" in result.stderr and "Traceback" not in result.stderr
     assert bad.read_bytes() == b"SQLite format 3\x00" + b"\xff" * 2000
+
+
+def test_first_run_creates_the_database_then_runs(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "demo.sqlite3"
+    result = run_cli("--headless", "--patterns", "sync-guarded", db=target)
+    assert result.returncode == 0, result.stderr
+    assert "First run: creating the demo database" in result.stderr
+    assert "100,000 books" in result.stderr
+    assert "raised SynchronousOnlyOperation" in result.stdout
+    assert target.exists()

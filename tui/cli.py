@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="heartbeat tick interval in milliseconds (default: 5)",
     )
+    parser.add_argument(
+        "--burst",
+        type=bounded(int, 1, 50, "burst size"),
+        default=DEFAULT_BURST,
+        metavar="N",
+        help=f"concurrent requests the b key fires (default: {DEFAULT_BURST})",
+    )
     modes = parser.add_argument_group("modes")
     modes.add_argument(
         "--check",
@@ -167,8 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.json is not None and not args.headless:
-        parser.error("--json needs --headless")
+    for option in ("patterns", "json"):
+        if getattr(args, option) is not None and not args.headless:
+            parser.error(f"--{option} needs --headless")
+    if args.repeat != 1 and not args.headless:
+        parser.error("--repeat needs --headless")
     if args.json is not None and not args.json.parent.is_dir():
         parser.error(f"--json: no directory {args.json.parent}")
     db_path = resolve_db_path(args.db)
@@ -200,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     from tui.app import LoopbeatApp
 
-    LoopbeatApp(db_path, interval=args.interval / 1000).run()
+    LoopbeatApp(db_path, interval=args.interval / 1000, burst=int(args.burst)).run()
     return 0
 
 
