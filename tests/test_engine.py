@@ -243,11 +243,7 @@ def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess:
     ],
 )
 def test_cli_rejects_bad_values(demo_db: Path, args: list[str], message: str) -> None:
-    result = (
-        run_cli("--headless", *args, db=demo_db)
-        if "--json" not in args
-        else run_cli(*args, db=demo_db)
-    )
+    result = run_cli(*args, db=demo_db)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
