@@ -1,6 +1,9 @@
 """The live visualizer: the screen a speaker puts on the projector."""
 
+import asyncio
 import itertools
+import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +28,30 @@ from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
 from tui.widgets.results import ResultsTable
 from tui.widgets.stall_line import StallLine
+
+
+class EventLogHandler(logging.Handler):
+    """Sends log records to the app's event log instead of the terminal.
+
+    While Textual owns the screen, anything written to stderr would scribble
+    over it; a failing subscriber or worker is shown in the log instead.
+    """
+
+    def __init__(self, app: "LoopbeatApp") -> None:
+        super().__init__(level=logging.WARNING)
+        self.app = app
+        self.loop = asyncio.get_running_loop()
+        self.loop_thread = threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = f"{record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            line += f" ({type(error).__name__}: {error})"
+        if threading.get_ident() == self.loop_thread:
+            self.app.log_event(line)
+        else:
+            self.loop.call_soon_threadsafe(self.app.log_event, line)
 
 
 def django_version() -> str:
@@ -57,6 +84,7 @@ class LoopbeatApp(App):
         Binding("f", "toggle_pause", "Freeze graphs"),
         Binding("x", "clear", "Clear"),
         Binding("q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -118,7 +146,7 @@ class LoopbeatApp(App):
 
     @property
     def heartbeat(self) -> HeartbeatPanel:
-        return self.query_one(HeartbeatPanel)
+        return self._panel
 
     @property
     def pattern_list(self) -> PatternList:
@@ -135,6 +163,13 @@ class LoopbeatApp(App):
     # --- life cycle -------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        # Kept, not queried: the instruments call back until they are stopped,
+        # which is after Textual has already taken the widgets off the screen.
+        self._panel = self.query_one(HeartbeatPanel)
+        self._stall_line = self.query_one(StallLine)
+        self._log = self.query_one("#log", RichLog)
+        self._log_handler = EventLogHandler(self)
+        logging.getLogger().addHandler(self._log_handler)
         self.query_one("#heartbeat").border_title = "heartbeat"
         self.query_one("#patterns").border_title = "patterns (key fires)"
         self.query_one("#explanation").border_title = "what really happens"
@@ -178,6 +213,7 @@ class LoopbeatApp(App):
         self.log_event("ready")
 
     async def on_unmount(self) -> None:
+        logging.getLogger().removeHandler(self._log_handler)
         if self.probe is not None:
             await self.probe.stop()
         if self.monitor is not None:
@@ -217,13 +253,13 @@ class LoopbeatApp(App):
         )
 
     def _show_stall(self, stall: Stall) -> None:
-        self.query_one(StallLine).stall = stall
+        self._stall_line.stall = stall
         where = stall.project_frame or stall.innermost_frame
         self.log_event(f"loop stalled {format_seconds(stall.duration)} at {where}")
 
     def log_event(self, message: str) -> None:
         """Add a timestamped line to the event log."""
-        self.query_one("#log", RichLog).write(Text(f"{self.stamp()} {message}"))
+        self._log.write(Text(f"{self.stamp()} {message}"))
 
     # --- actions -----------------------------------------------------------------
 
@@ -274,7 +310,7 @@ class LoopbeatApp(App):
         self.results_table.clear()
         self.results.clear()
         self.heartbeat.clear()
-        self.query_one(StallLine).stall = None
+        self._stall_line.stall = None
         self.log_event("cleared")
 
     def get_system_commands(self, screen: Screen):

@@ -145,7 +145,7 @@ class StatsLine(Widget):
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{self.label:<9}", style="bold")
+        text.append(f"{self.label:<8}", style="bold")
         for label, value in zip(("now", "max", "p99"), self.figures, strict=True):
             text.append(f" {label} ", style="dim")
             text.append(f"{format_seconds(value):>7}", style=severity_style(value))

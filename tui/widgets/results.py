@@ -7,15 +7,16 @@ from tui.client import PatternResult
 from tui.formatting import describe_threads, format_seconds
 from tui.widgets.lag_graph import severity_style
 
+# The verdict comes right after the pattern, so a narrow terminal still shows it.
 COLUMNS = (
     ("#", 2),
     ("pattern", 18),
+    ("verdict", 37),
     ("wall", 7),
-    ("rows", 7),
-    ("queries on", 11),
     ("loop max", 8),
     ("ping p99", 8),
-    ("verdict", 37),
+    ("rows", 7),
+    ("queries on", 11),
 )
 
 
@@ -39,7 +40,7 @@ class ResultsTable(DataTable):
         """A row for a run that has started and not yet finished."""
         running = Text("running…", style="bold cyan")
         blank = [""] * (len(COLUMNS) - 3)
-        self.add_row(str(number), label, *blank, running, key=run_id)
+        self.add_row(str(number), label, running, *blank, key=run_id)
         self.move_cursor(row=self.row_count - 1)
 
     def finish(self, run_id: str, result: PatternResult) -> None:
