@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from demoapp import netsim
+from tests.factories import make_result
 from tui import app as app_module
 from tui.app import MAX_IN_FLIGHT, LoopbeatApp
 from tui.client import PatternResult, StallSummary
@@ -157,15 +158,11 @@ def feed_heartbeat(app: LoopbeatApp) -> None:
 
 
 def sample_result() -> PatternResult:
-    return PatternResult(
+    return make_result(
         pattern="sync-unguarded",
         title="Sync ORM, guard lifted (blocks)",
-        burst=1,
-        status=200,
         rows=100_000,
-        queries=1,
         query_threads=("MainThread",),
-        view_threads=("MainThread",),
         started=84.2,
         wall=0.8,
         request_walls=(0.8,),
@@ -175,7 +172,6 @@ def sample_result() -> PatternResult:
         ping_p99=0.8,
         ping_max=0.8,
         stalls=(StallSummary("demoapp/views.py:118 in sync_orm_unguarded", 0.75),),
-        latency_ms=0.0,
     )
 
 

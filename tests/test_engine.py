@@ -12,7 +12,8 @@ import pytest
 import pytest_asyncio
 
 from demoapp import netsim
-from tui.client import PatternResult, PatternRunner, PingProbe
+from tests.factories import make_result
+from tui.client import PatternRunner, PingProbe
 from tui.heartbeat import LoopMonitor
 from tui.patterns import BY_NAME, PATTERNS, Pattern, find
 
@@ -170,30 +171,6 @@ async def test_runner_leaves_no_tasks_behind(asgi_app) -> None:
 
 
 # --- verdicts ------------------------------------------------------------------
-
-
-def make_result(**changes) -> PatternResult:
-    base = dict(
-        pattern="p",
-        title="P",
-        burst=1,
-        status=200,
-        rows=1,
-        queries=1,
-        query_threads=("w",),
-        view_threads=("MainThread",),
-        started=0.0,
-        wall=1.0,
-        request_walls=(1.0,),
-        loop_max_lag=0.004,
-        loop_p99_lag=0.002,
-        loop_blocked=0.0,
-        ping_p99=None,
-        ping_max=None,
-        stalls=(),
-        latency_ms=0.0,
-    )
-    return PatternResult(**{**base, **changes})
 
 
 @pytest.mark.parametrize(
