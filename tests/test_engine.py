@@ -187,6 +187,10 @@ async def test_runner_leaves_no_tasks_behind(asgi_app) -> None:
             "raised SynchronousOnlyOperation",
         ),
         ({"error": "HTTP 404", "status": 404}, "failed: HTTP 404"),
+        (
+            {"loop_blocked": 0.4, "loop_max_lag": 0.008},
+            "loop kept beating: max lag 8.0 ms",
+        ),
     ],
 )
 def test_verdict_is_derived_from_the_numbers(changes: dict, verdict: str) -> None:

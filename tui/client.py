@@ -22,7 +22,9 @@ from tui.patterns import Pattern
 FROZEN_SHARE = 0.7
 """A run 'froze the loop' when the loop was blocked for at least this share of it."""
 SLOWED_SHARE = 0.2
-"""...and 'slowed the loop' (GIL contention) from this share up."""
+"""...and 'slowed the loop' (GIL contention) from this share up,"""
+SLOWED_MIN_LAG = 0.016
+"""...if its worst lag also exceeded one frame at 60 Hz (seconds)."""
 MAX_PINGS_IN_FLIGHT = 4
 """The probe stops sending while this many of its pings are unanswered."""
 STALL_SETTLE = 0.03
@@ -167,7 +169,7 @@ class PatternResult:
         max_lag = format_seconds(self.loop_max_lag)
         if self.froze_loop:
             return f"froze the loop for {format_seconds(self.loop_blocked)}"
-        if self.blocked_share >= SLOWED_SHARE:
+        if self.blocked_share >= SLOWED_SHARE and self.loop_max_lag > SLOWED_MIN_LAG:
             return f"slowed: busy {self.blocked_share:.0%}, max lag {max_lag}"
         return f"loop kept beating: max lag {max_lag}"
 
@@ -199,7 +201,8 @@ class PatternRunner:
         )
         ended = max(response.received for response, _ in timed)
         # The watchdog reports a stall's end from its own thread a few
-        # milliseconds later; give it that long before reading the stalls.
+        # milliseconds later, and the tick that a freeze made late only runs
+        # once the response is out: give both that long before reading.
         await asyncio.sleep(STALL_SETTLE)
         return self._result(pattern, burst, started, ended, timed)
 
@@ -219,7 +222,7 @@ class PatternRunner:
         bodies = [response.json() for response, _ in timed]
         errors = [b.get("error") or "" for b in bodies]
         failed = [r for r, _ in timed if r.status != 200]
-        stats = self.monitor.stats(since=started, until=ended)
+        stats = self.monitor.stats(since=started, until=ended + STALL_SETTLE)
         pings = self.probe.samples(started, ended) if self.probe else []
         ping_latencies = sorted(p.latency for p in pings)
         return PatternResult(
