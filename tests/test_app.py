@@ -11,6 +11,7 @@ from tui import app as app_module
 from tui.app import MAX_IN_FLIGHT, LoopbeatApp
 from tui.client import PatternResult, StallSummary
 from tui.heartbeat import Stall
+from tui.patterns import PATTERNS
 from tui.widgets.pattern_detail import SourceView
 from tui.widgets.results import ResultsTable
 
@@ -221,3 +222,11 @@ def test_snapshot_small_terminal(snap_compare, demo_db: Path, monkeypatch) -> No
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+async def test_every_action_is_in_the_command_palette(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db, live=False)
+    async with app.run_test(size=SNAPSHOT_SIZE):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+    assert {"Burst", "Latency up", "Latency down", "Freeze graphs", "Clear"} <= titles
+    assert {f"Run: {p.title}" for p in PATTERNS} <= titles

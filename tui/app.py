@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, OptionList, RichLog
 from textual.worker import Worker, WorkerState
 
 from demoapp import netsim
-from tui.client import PatternResult, PatternRunner, PingProbe, PingSample
+from tui.client import NOT_TO_BLAME, PatternResult, PatternRunner, PingProbe, PingSample
 from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor, Sample, Stall
 from tui.patterns import PATTERNS, Pattern, find
@@ -194,7 +194,7 @@ class LoopbeatApp(App):
             from demoapp.asgi import application
 
             self._asgi_app = application
-        self.monitor = LoopMonitor(interval=self.interval)
+        self.monitor = LoopMonitor(interval=self.interval, excluded_files=NOT_TO_BLAME)
         self.monitor.start()
         self.monitor.subscribe(self._on_monitor_item)
         self.probe = PingProbe(self._asgi_app, on_sample=self._on_ping)

@@ -27,6 +27,9 @@ SLOWED_MIN_LAG = 0.016
 """...if its worst lag also exceeded one frame at 60 Hz (seconds)."""
 MAX_PINGS_IN_FLIGHT = 4
 """The probe stops sending while this many of its pings are unanswered."""
+NOT_TO_BLAME = (netsim.__file__,)
+"""Files a stall is never attributed to: the simulated network wait stands in
+for a socket read, so the blame goes to the view line that issued the query."""
 STALL_SETTLE = 0.03
 """Seconds to wait after a run for the watchdog to report a stall's end."""
 

@@ -172,8 +172,11 @@ def corrected_lags(lags: Iterable[float], interval: float) -> list[float]:
 class _FrameNames:
     """Names code locations briefly and tells project code from libraries."""
 
-    def __init__(self, project_roots: Iterable[str]) -> None:
+    def __init__(
+        self, project_roots: Iterable[str], excluded_files: Iterable[str] = ()
+    ) -> None:
         self._roots = [os.path.abspath(root) for root in project_roots]
+        self._excluded = {_THIS_FILE, *(os.path.abspath(f) for f in excluded_files)}
         libraries = {sysconfig.get_path(n) for n in ("purelib", "platlib", "stdlib")}
         libraries.update(site.getsitepackages())
         # Longest first, so a venv inside the project shortens to site-packages.
@@ -203,7 +206,7 @@ class _FrameNames:
             ),
             filename,
         )
-        project = path != _THIS_FILE and any(
+        project = path not in self._excluded and any(
             path.startswith(root + os.sep)
             and _NOT_PROJECT.isdisjoint(os.path.relpath(path, root).split(os.sep))
             for root in self._roots
@@ -276,6 +279,9 @@ class LoopMonitor:
         max_stalls: Most stalls kept.
         use_selector: Time busy periods at the loop's selector when it has one;
             False forces tick mode.
+        excluded_files: Files under the project roots that are never blamed
+            (the monitor itself always is one), such as a simulation hook that
+            only stands in for waiting on a network.
 
     Attributes:
         mode: "selector" when busy periods are timed at the loop's selector,
@@ -294,6 +300,7 @@ class LoopMonitor:
         project_roots: Iterable[str] | None = None,
         max_stalls: int = 100,
         use_selector: bool = True,
+        excluded_files: Iterable[str] = (),
     ) -> None:
         if interval <= 0 or window <= 0:
             raise ValueError("interval and window must be positive")
@@ -304,7 +311,7 @@ class LoopMonitor:
         self.mode = "tick"
         capacity = capacity or int(window / interval) + 16
         self._use_selector = use_selector
-        self._names = _FrameNames(project_roots or [_REPO_ROOT])
+        self._names = _FrameNames(project_roots or [_REPO_ROOT], excluded_files)
         self._samples: deque[Sample] = deque(maxlen=capacity)
         # The running busy total as of each sample, to read utilization off.
         self._totals: deque[float] = deque(maxlen=capacity)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from demoapp import netsim
-from tui.client import PatternResult, PatternRunner, PingProbe
+from tui.client import NOT_TO_BLAME, PatternResult, PatternRunner, PingProbe
 from tui.formatting import describe_threads, format_seconds
 from tui.heartbeat import LoopMonitor
 from tui.patterns import Pattern
@@ -71,7 +71,9 @@ async def run_experiments(
     """Run each experiment ``repeat`` times with the heartbeat and ping probe on."""
     started = time.perf_counter()
     results: list[PatternResult] = []
-    async with LoopMonitor(interval=interval, window=3600) as monitor:
+    async with LoopMonitor(
+        interval=interval, window=3600, excluded_files=NOT_TO_BLAME
+    ) as monitor:
         probe = PingProbe(app)
         probe.start()
         try:
