@@ -19,7 +19,8 @@ from pathlib import Path
 
 from faker import Faker
 
-SQLITE_HEADER = b"SQLite format 3\x00"
+from demoapp.health import is_sqlite_file
+
 BATCH = 10_000
 LIMITS = {"authors": 1_000_000, "books": 5_000_000, "reviews": 20_000_000}
 
@@ -73,13 +74,6 @@ class SeedSummary:
 
 
 # --- target checks -----------------------------------------------------------
-
-
-def is_sqlite_file(path: Path) -> bool:
-    """True if ``path`` starts with SQLite's header (an empty file counts too)."""
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    return header in (b"", SQLITE_HEADER)
 
 
 def check_target(path: Path, force: bool) -> None:

@@ -178,18 +178,26 @@ class LoopbeatApp(App):
         self.pattern_list.focus()
         self.pattern_list.highlighted = 0
         self.on_resize()
-        if self.live:
-            self._start_instruments()
         self._update_subtitle()
+        if self.live:
+            self.run_worker(self._start_instruments(), name="start", group="start")
+        else:
+            self.call_after_refresh(self._announce_ready)
+
+    def _announce_ready(self) -> None:
         mode = self.monitor.mode if self.monitor else "off"
-        # After the first refresh, so the log knows its width when it wraps.
-        self.call_after_refresh(
-            self.log_event,
+        self.log_event(
             f"heartbeat every {self.interval * 1000:g} ms ({mode} mode); "
-            "press a pattern's key to run it",
+            "press a pattern's key to run it"
         )
 
-    def _start_instruments(self) -> None:
+    async def _start_instruments(self) -> None:
+        from demoapp.bootstrap import configure_django
+        from tui.inprocess import get
+
+        # Django is set up in a thread: the first frame appears as fast as a
+        # bare Textual app's, and the imports are paid while it is on screen.
+        await asyncio.to_thread(configure_django, self.db_path)
         if self._asgi_app is None:
             from demoapp.asgi import application
 
@@ -200,17 +208,12 @@ class LoopbeatApp(App):
         self.probe = PingProbe(self._asgi_app, on_sample=self._on_ping)
         self.probe.start()
         self.set_interval(STATS_SECONDS, self._refresh_stats)
-        self.run_worker(self._warm_up(), name="warm-up", group="start")
-
-    async def _warm_up(self) -> None:
         # Django compiles URL patterns and SQL on first use, on the loop
         # thread; pay that before the first key press so it is not measured.
-        from tui.inprocess import get
-
         for url in ("/ping", "/async/get-count"):
             await get(self._asgi_app, url)
         self.runner = PatternRunner(self._asgi_app, self.monitor, self.probe)
-        self.log_event("ready")
+        self._announce_ready()
 
     async def on_unmount(self) -> None:
         logging.getLogger().removeHandler(self._log_handler)

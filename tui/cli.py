@@ -151,7 +151,7 @@ def prepare_database(path: Path) -> str | None:
     """
     from demoapp.health import inspect_database
 
-    status = inspect_database(path)
+    status = inspect_database(path, count_rows=False)
     if status.ready:
         return None
     if status.exists:
@@ -194,13 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     from demoapp import netsim
-    from demoapp.bootstrap import configure_django
 
-    configure_django(db_path)
     netsim.set_latency_ms(args.latency_ms)
     if args.headless:
+        from demoapp.bootstrap import configure_django
         from tui.report import run_headless
 
+        configure_django(db_path)
         return run_headless(
             args.patterns or default_experiments(),
             args.repeat,
@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             db_path,
             args.json,
         )
-    from tui.app import LoopbeatApp
+    from tui.app import LoopbeatApp  # configures Django after its first frame
 
     LoopbeatApp(db_path, interval=args.interval / 1000, burst=int(args.burst)).run()
     return 0

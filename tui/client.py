@@ -9,7 +9,8 @@ while the run was in flight (lag, stalls, the latency of a concurrent ping).
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -49,6 +50,8 @@ class PingProbe:
     experiment runs. Latency is counted from when the ping was *due*, not from
     when the probe managed to send it: a frozen loop cannot even send, and
     timing from the late send would hide the freeze (coordinated omission).
+    Between experiments it pings every ``idle_interval`` instead: each ping
+    costs Django a thread of its own, and an idle app should stay cheap.
     Samples are kept in a bounded buffer.
     """
 
@@ -58,12 +61,26 @@ class PingProbe:
         interval: float = 0.05,
         capacity: int = 20_000,
         on_sample: Callable[[PingSample], None] | None = None,
+        idle_interval: float = 0.25,
     ) -> None:
         self.app = app
         self.interval = interval
+        self.idle_interval = idle_interval
         self.on_sample = on_sample
         self._samples: deque[PingSample] = deque(maxlen=capacity)
         self._task: asyncio.Task | None = None
+        self._experiments = 0
+        self._experiment_started = asyncio.Event()
+
+    @contextmanager
+    def experiment(self) -> Iterator[None]:
+        """Probe at the full rate for the duration of a run."""
+        self._experiments += 1
+        self._experiment_started.set()
+        try:
+            yield
+        finally:
+            self._experiments -= 1
 
     def start(self) -> None:
         """Start probing on the running loop."""
@@ -92,14 +109,25 @@ class PingProbe:
                     pending.add(task)
                     task.add_done_callback(pending.discard)
                 now = time.perf_counter()
+                interval = self.interval if self._experiments else self.idle_interval
                 # After a freeze, carry on from now rather than firing a
                 # volley of catch-up pings.
-                due = max(due + self.interval, now)
-                await asyncio.sleep(due - now)
+                due = max(due + interval, now)
+                if await self._experiment_starts_within(due - now):
+                    due = time.perf_counter()
         finally:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _experiment_starts_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if an experiment starts: then return True."""
+        self._experiment_started.clear()
+        try:
+            await asyncio.wait_for(self._experiment_started.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def _ping(self, due: float) -> None:
         try:
@@ -198,11 +226,12 @@ class PatternRunner:
 
     async def run(self, pattern: Pattern, burst: int = 1) -> PatternResult:
         """Send ``burst`` concurrent requests for ``pattern`` and measure them."""
-        started = time.perf_counter()
-        timed = await asyncio.gather(
-            *(self._timed_get(pattern.url) for _ in range(burst))
-        )
-        ended = max(response.received for response, _ in timed)
+        with self.probe.experiment() if self.probe else nullcontext():
+            started = time.perf_counter()
+            timed = await asyncio.gather(
+                *(self._timed_get(pattern.url) for _ in range(burst))
+            )
+            ended = max(response.received for response, _ in timed)
         # The watchdog reports a stall's end from its own thread a few
         # milliseconds later, and the tick that a freeze made late only runs
         # once the response is out: give both that long before reading.

@@ -1,6 +1,5 @@
 """The selected pattern: its view's source, and what really happens inside Django."""
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -17,6 +16,8 @@ class SourceView(VerticalScroll):
 
     def show(self, pattern: Pattern) -> None:
         """Display ``pattern``'s view code."""
+        from rich.syntax import Syntax  # pygments is slow to import; not at start-up
+
         syntax = Syntax(
             pattern.source, "python", theme="monokai", background_color="default"
         )
