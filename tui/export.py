@@ -1,0 +1,335 @@
+"""Save a session: the runs, the heartbeat and the pings, as JSON, CSV and a trace.
+
+A ``Session`` is a frozen copy of what the live app or headless mode measured.
+Three views of it are written side by side: everything as plain JSON, one CSV
+row per run for a spreadsheet, and a Chrome trace (Trace Event Format) that
+opens in Chrome DevTools' Performance panel and in ui.perfetto.dev, where the
+stalls line up under the requests that caused them.
+
+Standard library and the project's own modules only: no Textual, no Django.
+"""
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Self
+
+from tui.client import PatternResult, PingProbe, PingSample
+from tui.heartbeat import BusyPeriod, LoopMonitor, Sample, Stall
+
+CSV_COLUMNS = (
+    "number",
+    "pattern",
+    "burst",
+    "started_s",
+    "wall_ms",
+    "status",
+    "rows",
+    "queries",
+    "query_threads",
+    "loop_max_lag_ms",
+    "loop_p99_lag_ms",
+    "loop_blocked_ms",
+    "ping_p99_ms",
+    "ping_max_ms",
+    "latency_ms",
+    "verdict",
+    "error",
+)
+LOOP_TID = 1
+"""The trace's event-loop track; worker threads get the tids after it."""
+DEFAULT_STALL_THRESHOLD = 0.05
+"""Seconds: busy periods longer than this are long tasks, as in LoopMonitor."""
+
+
+class ExportError(Exception):
+    """A session could not be written; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A snapshot of one session; every time is ``time.perf_counter()`` seconds.
+
+    Attributes:
+        results: The runs, in the order they were made.
+        samples: Heartbeat ticks (when, how late).
+        busy_periods: Stretches during which the loop could not react.
+        pings: The probe's pings (when due, how long the answer took).
+        stalls: Long busy periods with the stack that caused them.
+        meta: Free-form facts (database, versions, latency_ms, interval_s,
+            monitor_mode, stall_threshold_s, ...); must be JSON-serialisable.
+    """
+
+    results: tuple[PatternResult, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    busy_periods: tuple[BusyPeriod, ...] = ()
+    pings: tuple[PingSample, ...] = ()
+    stalls: tuple[Stall, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def capture(
+        cls,
+        results: Iterable[PatternResult],
+        monitor: LoopMonitor,
+        probe: PingProbe | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Self:
+        """Copy everything a live monitor and probe still hold; call it on the loop.
+
+        Args:
+            results: The runs to include.
+            monitor: The running (or stopped) loop monitor.
+            probe: The ping probe, if there was one.
+            meta: Extra facts; they override the monitor's own on a clash.
+        """
+        return cls(
+            results=tuple(results),
+            # -inf: all the monitor kept, not just its statistics window.
+            samples=tuple(monitor.samples(since=-math.inf)),
+            busy_periods=tuple(monitor.busy_periods(since=-math.inf)),
+            pings=tuple(probe.samples()) if probe is not None else (),
+            # Stall is mutable (the watchdog fills in the duration): copy it,
+            # so the snapshot cannot change after it was taken.
+            stalls=tuple(replace(stall) for stall in monitor.stalls),
+            meta={
+                "interval_s": monitor.interval,
+                "monitor_mode": monitor.mode,
+                "stall_threshold_s": monitor.stall_threshold,
+                **(meta or {}),
+            },
+        )
+
+
+def session_json(session: Session) -> dict[str, Any]:
+    """The session as plain, JSON-serialisable data (``report_data``'s shape)."""
+    return {
+        "meta": dict(session.meta),
+        "results": [result.as_dict() for result in session.results],
+        "heartbeat": [[s.t, s.lag] for s in session.samples],
+        "busy_periods": [[b.start, b.duration] for b in session.busy_periods],
+        "pings": [[p.due, p.latency] for p in session.pings],
+        "stalls": [asdict(stall) for stall in session.stalls],
+    }
+
+
+def session_csv(session: Session) -> str:
+    """One row per run, header first; durations in milliseconds.
+
+    ``started_s`` counts from the first run or the first heartbeat tick,
+    whichever came first.
+    """
+    starts = [r.started for r in session.results] + [s.t for s in session.samples]
+    origin = min(starts, default=0.0)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for number, r in enumerate(session.results, start=1):
+        writer.writerow(
+            [
+                number,
+                r.pattern,
+                r.burst,
+                f"{r.started - origin:.6f}",
+                _ms(r.wall),
+                r.status,
+                r.rows,
+                r.queries,
+                ";".join(r.query_threads),
+                _ms(r.loop_max_lag),
+                _ms(r.loop_p99_lag),
+                _ms(r.loop_blocked),
+                _ms(r.ping_p99),
+                _ms(r.ping_max),
+                f"{r.latency_ms:g}",
+                r.verdict,
+                r.error or "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _ms(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds * 1000:.3f}"
+
+
+def chrome_trace(session: Session) -> dict[str, Any]:
+    """The session in the Trace Event Format (JSON Object Format).
+
+    One process, "loopbeat": an "event loop" track with the long tasks and
+    stalls, a track per worker thread that ran queries, each run on the track
+    of its first query thread, and counters for loop lag and ping latency.
+    Times are microseconds from the session's earliest moment.
+    """
+    origin = _earliest(session)
+
+    def us(t: float) -> float:
+        return (t - origin) * 1e6
+
+    tids = _thread_tids(session.results)
+    events: list[dict[str, Any]] = []
+    runs_on_loop = []
+    for r in session.results:
+        tid = tids[r.query_threads[0]] if r.query_threads else LOOP_TID
+        args = {"rows": r.rows, "queries": r.queries, "verdict": r.verdict}
+        args |= {"error": r.error, "burst": r.burst, "status": r.status}
+        events.append(_event(r.label, "X", us(r.started), tid, r.wall * 1e6, args))
+        if tid == LOOP_TID:
+            runs_on_loop.append((r.started, r.started + r.wall))
+    for start, duration, name, args in _long_tasks(session):
+        args["duration_ms"] = duration * 1000
+        # The loop only gets back to select() a little after the response
+        # left, so a block inside a run ends just after it. Slices on a track
+        # must nest (the format says so; Perfetto misdraws the rest): cut it
+        # at the run's end.
+        for run_start, run_end in runs_on_loop:
+            if run_start <= start < run_end < start + duration:
+                duration = run_end - start
+        events.append(_event(name, "X", us(start), LOOP_TID, duration * 1e6, args))
+    for s in session.samples:
+        args = {"lag": s.lag * 1000}
+        events.append(_event("loop lag (ms)", "C", us(s.t), LOOP_TID, args=args))
+    for p in session.pings:
+        # At the moment it was due: a frozen loop delays the sending too.
+        args = {"latency": p.latency * 1000}
+        events.append(_event("ping (ms)", "C", us(p.due), LOOP_TID, args=args))
+    # Longest first on a tie, so a slice's parent precedes it.
+    events.sort(key=lambda e: (e["ts"], -e.get("dur", 0)))
+    other = {"meta": dict(session.meta), "origin_perf_counter_s": origin}
+    return {
+        "traceEvents": _track_names(tids) + events,
+        "displayTimeUnit": "ms",
+        "otherData": other,
+    }
+
+
+def _earliest(session: Session) -> float:
+    times = [
+        *(r.started for r in session.results),
+        *(s.t for s in session.samples),
+        *(b.start for b in session.busy_periods),
+        *(p.due for p in session.pings),
+        *(s.start for s in session.stalls),
+    ]
+    return min(times, default=0.0)
+
+
+def _thread_tids(results: Iterable[PatternResult]) -> dict[str, int]:
+    """A tid per query thread name; queries run on the loop share its track."""
+    tids = {"MainThread": LOOP_TID}
+    for result in results:
+        for name in result.query_threads:
+            tids.setdefault(name, len(tids) + 1)
+    return tids
+
+
+def _track_names(tids: Mapping[str, int]) -> list[dict[str, Any]]:
+    names = {LOOP_TID: "event loop"}
+    names |= {tid: name for name, tid in tids.items() if tid != LOOP_TID}
+    events = [_event("process_name", "M", 0, LOOP_TID, args={"name": "loopbeat"})]
+    for tid, name in names.items():
+        events.append(_event("thread_name", "M", 0, tid, args={"name": name}))
+        # The event loop on top, then the workers in order of appearance.
+        sort = {"sort_index": tid}
+        events.append(_event("thread_sort_index", "M", 0, tid, args=sort))
+    return events
+
+
+def _long_tasks(session: Session) -> list[tuple[float, float, str, dict]]:
+    """(start, duration, name, args) of each stall and other long busy period.
+
+    A stall is a long busy period with a stack, and both carry the very same
+    start (the monitor matches them on it): it is shown once, as the stall.
+    """
+    threshold = session.meta.get("stall_threshold_s", DEFAULT_STALL_THRESHOLD)
+    stalls = {stall.start: stall for stall in session.stalls}
+    tasks = []
+    for period in session.busy_periods:
+        if period.start not in stalls and period.duration > threshold:
+            tasks.append((period.start, period.duration, "long task", {}))
+    periods = {period.start: period.duration for period in session.busy_periods}
+    for stall in stalls.values():
+        # A stall caught still going on has no duration; its period may.
+        duration = stall.duration or periods.get(stall.start, 0.0)
+        name = f"stall: {stall.project_frame or stall.innermost_frame}"
+        tasks.append((stall.start, duration, name, {"stack": list(stall.stack)}))
+    return tasks
+
+
+def _event(
+    name: str,
+    ph: str,
+    ts: float,
+    tid: int,
+    dur: float | None = None,
+    args: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"name": name, "ph": ph, "ts": ts, "pid": 1, "tid": tid}
+    if dur is not None:
+        event["dur"] = max(dur, 0.0)
+    if args is not None:
+        event["args"] = args
+    return event
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over.
+
+    Readers see the old file or the whole new one, never half of it: on any
+    failure, KeyboardInterrupt included, the temporary file is removed.
+    """
+    path = Path(path).absolute()
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        # newline="": the text goes out as given (the csv module's \r\n included).
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export_session(session: Session, directory: Path, stem: str) -> list[Path]:
+    """Write ``<stem>.json``, ``<stem>.csv`` and ``<stem>.trace.json``.
+
+    Args:
+        session: What to write.
+        directory: An existing, writable directory.
+        stem: The file name without its extension.
+
+    Returns:
+        The paths written, in that order.
+
+    Raises:
+        ExportError: If the directory is missing or a file cannot be written.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ExportError(f"cannot export: no directory {directory}")
+    # Everything is rendered before the first write, so a failure while
+    # rendering leaves no mix of new and old files behind.
+    texts = {
+        f"{stem}.json": json.dumps(session_json(session), indent=1),
+        f"{stem}.csv": session_csv(session),
+        f"{stem}.trace.json": json.dumps(chrome_trace(session)),
+    }
+    paths = []
+    for name, text in texts.items():
+        path = directory / name
+        try:
+            write_atomically(path, text)
+        except OSError as error:
+            raise ExportError(
+                f"cannot write {path}: {error.strerror or error}"
+            ) from error
+        paths.append(path)
+    return paths
