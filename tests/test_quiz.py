@@ -1,0 +1,343 @@
+"""The quiz: every answer is judged from a measurement, on both sides of each line."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from demoapp import netsim
+from tests.factories import make_result
+from tui import quiz
+from tui.patterns import BY_NAME
+from tui.quiz import (
+    QUESTIONS,
+    SAME_TIME_BELOW,
+    SERIAL_FROM,
+    Experiment,
+    ExperimentFailed,
+    Question,
+    QuizRound,
+    run_experiments,
+)
+
+GUARD = "SynchronousOnlyOperation: You cannot call this from an async context"
+RATIO_QUESTIONS = [
+    quiz.GATHER_ORM,
+    quiz.CONCURRENT_REQUESTS,
+    quiz.GATHER_NATIVE,
+    quiz.CPU_BOUND_BURST,
+]
+
+
+def pair(ratio: float, **many):
+    """A (one, many) pair of results whose walls differ by ``ratio``."""
+    one = make_result(wall=0.1, queries=1, query_threads=("ThreadPoolExecutor-7_0",))
+    return one, make_result(wall=0.1 * ratio, **many)
+
+
+# --- the catalog of questions ---------------------------------------------------------
+
+
+def test_at_least_six_questions_with_two_to_four_choices() -> None:
+    assert len(QUESTIONS) >= 6
+    assert len({q.prompt for q in QUESTIONS}) == len(QUESTIONS)
+    for question in QUESTIONS:
+        assert 2 <= len(question.choices) <= 4
+        assert question.experiments and question.topic
+
+
+def test_every_experiment_runs_a_catalog_pattern_on_its_own_path() -> None:
+    for question in QUESTIONS:
+        for experiment in question.experiments:
+            original = BY_NAME[experiment.name]
+            pattern = experiment.pattern()
+            assert pattern.name == original.name and pattern.view == original.view
+            assert urlsplit(pattern.url).path == urlsplit(original.url).path
+
+
+def test_url_override_changes_only_the_url() -> None:
+    one = Experiment("gather-orm", url="/gather/orm?n=1").pattern()
+    assert one.url == "/gather/orm?n=1"
+    assert BY_NAME["gather-orm"].url == "/gather/orm?n=5"
+    assert Experiment("gather-orm").pattern() is BY_NAME["gather-orm"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": "warp-drive"}, "known patterns"),
+        ({"url": "/gather/native?n=1"}, "not a URL of gather-orm"),
+        ({"burst": 0}, "burst must be 1 to 50"),
+        ({"latency_ms": 6000}, "latency must be 0 to 5000"),
+    ],
+)
+def test_a_bad_experiment_is_refused(changes: dict, message: str) -> None:
+    with pytest.raises((KeyError, ValueError), match=message):
+        Experiment(**{"name": "gather-orm", **changes})
+
+
+def test_a_question_needs_two_to_four_choices() -> None:
+    def judge(results):
+        return 0
+
+    with pytest.raises(ValueError, match="2 to 4 choices"):
+        Question("?", ("only",), (Experiment("async-for"),), judge, str)
+
+
+def test_ratio_questions_compare_one_with_five_under_latency() -> None:
+    for question in RATIO_QUESTIONS:
+        one, many = question.experiments
+        assert one.name == many.name
+        assert (one.pattern().url, one.burst) != (many.pattern().url, many.burst)
+    for question in RATIO_QUESTIONS[:3]:  # waiting must dominate
+        assert all(e.latency_ms == 50 for e in question.experiments)
+    assert all(e.latency_ms == 0 for e in quiz.CPU_BOUND_BURST.experiments)
+
+
+# --- judges, on both sides of every threshold -----------------------------------------
+
+
+@pytest.mark.parametrize("question", RATIO_QUESTIONS, ids=lambda q: q.topic)
+@pytest.mark.parametrize(
+    ("ratio", "choice"),
+    [
+        (1.0, 0),
+        (SAME_TIME_BELOW - 0.01, 0),
+        (SAME_TIME_BELOW, 1),
+        (SERIAL_FROM - 0.01, 1),
+        (SERIAL_FROM, 2),
+        (4.9, 2),
+    ],
+)
+def test_ratio_judges(question: Question, ratio: float, choice: int) -> None:
+    assert question.judge(pair(ratio)) == choice
+    assert "five times" in question.choices[2] and "same" in question.choices[0]
+
+
+def test_a_failed_run_answers_nothing() -> None:
+    one, many = pair(1.0, error="HTTP 500")
+    with pytest.raises(ExperimentFailed, match="HTTP 500"):
+        quiz.GATHER_ORM.judge((one, many))
+    with pytest.raises(ExperimentFailed, match="no measurable time"):
+        quiz.GATHER_ORM.judge((make_result(wall=0.0), make_result()))
+
+
+@pytest.mark.parametrize(
+    ("result", "choice"),
+    [
+        (make_result(error=GUARD, status=500), 1),
+        (make_result(wall=1.0, loop_blocked=0.9), 0),
+        (make_result(wall=1.0, loop_blocked=0.69), 2),
+        (make_result(wall=1.0, loop_blocked=0.0), 2),
+    ],
+)
+def test_sync_orm_in_an_async_view(result, choice: int) -> None:
+    question = quiz.SYNC_ORM_IN_ASYNC_VIEW
+    assert question.judge([result]) == choice
+    assert "SynchronousOnlyOperation" in question.choices[1]
+
+
+def test_sync_orm_judge_does_not_mistake_another_error_for_the_guard() -> None:
+    with pytest.raises(ExperimentFailed, match="HTTP 502"):
+        quiz.SYNC_ORM_IN_ASYNC_VIEW.judge([make_result(error="HTTP 502")])
+
+
+@pytest.mark.parametrize(
+    ("result", "choice"),
+    [
+        (make_result(error=GUARD), 0),
+        (make_result(wall=1.0, loop_blocked=0.8), 1),
+        (make_result(wall=1.0, loop_blocked=0.1), 2),
+    ],
+)
+def test_sync_view_under_asgi(result, choice: int) -> None:
+    assert quiz.SYNC_VIEW_UNDER_ASGI.judge([result]) == choice
+
+
+@pytest.mark.parametrize(
+    ("query_threads", "choice"),
+    [
+        (("MainThread",), 0),
+        (("MainThread", "ThreadPoolExecutor-0_0"), 0),
+        (("ThreadPoolExecutor-0_0",), 1),
+        (("ThreadPoolExecutor-0_0", "ThreadPoolExecutor-0_1"), 2),
+    ],
+)
+def test_where_the_async_orm_runs(query_threads, choice: int) -> None:
+    result = make_result(query_threads=query_threads, view_threads=("MainThread",))
+    assert quiz.ASYNC_ORM_THREADS.judge([result]) == choice
+
+
+def test_the_loop_thread_is_the_async_views_thread() -> None:
+    # Not a hard-coded name: whatever thread ran the async view is the loop's.
+    result = make_result(query_threads=("Loop",), view_threads=("Loop",))
+    assert quiz.ASYNC_ORM_THREADS.judge([result]) == 0
+
+
+def test_no_query_answers_nothing() -> None:
+    with pytest.raises(ExperimentFailed, match="no query"):
+        quiz.ASYNC_ORM_THREADS.judge([make_result(queries=0, query_threads=())])
+
+
+@pytest.mark.parametrize(
+    ("queries", "query_threads", "choice"),
+    [
+        (1, ("ThreadPoolExecutor-0_0",), 1),
+        (2, ("ThreadPoolExecutor-0_0",), 0),
+        (30, ("ThreadPoolExecutor-0_0",), 0),
+        (1, ("A", "B"), 0),
+    ],
+)
+def test_does_async_for_stream(queries: int, query_threads, choice: int) -> None:
+    result = make_result(queries=queries, query_threads=query_threads)
+    assert quiz.ASYNC_FOR_STREAMS.judge([result]) == choice
+    assert quiz.ASYNC_FOR_STREAMS.choices[1].startswith("No: one fetch")
+
+
+# --- explanations speak measured numbers ----------------------------------------------
+
+
+def test_gather_explanation() -> None:
+    one = make_result(wall=0.052, queries=1, query_threads=("ThreadPoolExecutor-7_0",))
+    five = make_result(wall=0.255, queries=5, query_threads=("ThreadPoolExecutor-7_0",))
+    assert quiz.GATHER_ORM.explain((one, five)) == (
+        "5 gathered queries took 4.9x one query (255 ms vs 52.0 ms): they ran one "
+        "after another, on one thread (ThreadPoolExecutor-7_0)"
+    )
+
+
+def test_burst_explanation_names_the_threads() -> None:
+    one, many = pair(1.1, burst=5, query_threads=("T1", "T2", "T3", "T4", "T5"))
+    text = quiz.CONCURRENT_REQUESTS.explain((one, many))
+    assert text.startswith("5 concurrent requests took 1.1x one request (110 ms vs")
+    assert "they overlapped, on 5 different threads" in text
+
+
+def test_cpu_bound_explanation_follows_the_measurement() -> None:
+    text = quiz.CPU_BOUND_BURST.explain(pair(4.6, burst=5, query_threads=("A", "B")))
+    assert "4.6x" in text and "took turns" in text and "(A, B)" in text
+    text = quiz.CPU_BOUND_BURST.explain(pair(1.2, burst=5))
+    assert "1.2x" in text and "in parallel" in text
+
+
+def test_guard_explanation() -> None:
+    result = make_result(error=GUARD, wall=0.0034, loop_max_lag=0.0021)
+    text = quiz.SYNC_ORM_IN_ASYNC_VIEW.explain([result])
+    assert "SynchronousOnlyOperation after 3.4 ms" in text and "2.1 ms" in text
+    frozen = make_result(wall=1.0, loop_blocked=0.93)
+    assert "froze the loop for 930 ms of 1.00 s" in (
+        quiz.SYNC_ORM_IN_ASYNC_VIEW.explain([frozen])
+    )
+
+
+def test_thread_explanations_name_the_threads() -> None:
+    result = make_result(rows=60_000, query_threads=("ThreadPoolExecutor-3_0",))
+    text = quiz.ASYNC_ORM_THREADS.explain([result])
+    assert "60,000 rows" in text and "one thread (ThreadPoolExecutor-3_0)" in text
+    text = quiz.ASYNC_FOR_STREAMS.explain([result])
+    assert "60,000 rows came from 1 statement" in text and "from memory" in text
+    view = make_result(view_threads=("ThreadPoolExecutor-4_0",), loop_max_lag=0.012)
+    text = quiz.SYNC_VIEW_UNDER_ASGI.explain([view])
+    assert "the view ran on ThreadPoolExecutor-4_0" in text and "12.0 ms" in text
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.topic)
+def test_every_explanation_carries_a_number(question: Question) -> None:
+    results = [
+        make_result(wall=0.1 * (i + 1), rows=123, loop_max_lag=0.0047)
+        for i in range(len(question.experiments))
+    ]
+    text = question.explain(results)
+    assert any(c.isdigit() for c in text) and "\n" not in text
+
+
+# --- running the experiments ----------------------------------------------------------
+
+
+class FakeRunner:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, float]] = []
+
+    async def run(self, pattern, burst=1):
+        self.calls.append((pattern.url, burst, netsim.latency_ms()))
+        return make_result(pattern=pattern.name, burst=burst)
+
+
+async def test_run_experiments_in_order_at_their_latency() -> None:
+    before = netsim.latency_ms()
+    netsim.set_latency_ms(12)
+    try:
+        runner = FakeRunner()
+        results = await run_experiments(quiz.GATHER_ORM, runner)
+        assert runner.calls == [
+            ("/gather/orm?n=1", 1, 50.0),
+            ("/gather/orm?n=5", 1, 50.0),
+        ]
+        assert len(results) == 2
+        assert netsim.latency_ms() == 12  # restored
+    finally:
+        netsim.set_latency_ms(before)
+
+
+# --- a round --------------------------------------------------------------------------
+
+
+def round_of(*votes: int) -> QuizRound:
+    quiz_round = QuizRound(quiz.SYNC_ORM_IN_ASYNC_VIEW)
+    for choice in votes:
+        quiz_round.vote(choice)
+    return quiz_round
+
+
+def test_votes_are_tallied_and_bad_ones_ignored() -> None:
+    quiz_round = QuizRound(quiz.SYNC_ORM_IN_ASYNC_VIEW)
+    assert quiz_round.vote(0) and quiz_round.vote(0) and quiz_round.vote(2)
+    assert not quiz_round.vote(3) and not quiz_round.vote(-1)
+    assert quiz_round.tally == (2, 0, 1)
+    assert quiz_round.total == 3
+    assert quiz_round.leaders == (0,)
+
+
+def test_record_reveals_the_measured_answer() -> None:
+    quiz_round = round_of(1, 1, 0)
+    assert quiz_round.answer is None and quiz_round.room_was_right is None
+    assert quiz_round.record([make_result(error=GUARD)]) == 1
+    assert quiz_round.answer == 1
+    assert "SynchronousOnlyOperation" in quiz_round.explanation
+    assert quiz_round.room_was_right is True
+    assert not quiz_round.vote(0)  # the polls have closed
+    assert quiz_round.tally == (1, 2, 0)
+
+
+def test_the_room_can_be_wrong() -> None:
+    quiz_round = round_of(0, 0, 1)
+    quiz_round.record([make_result(error=GUARD)])
+    assert quiz_round.room_was_right is False
+
+
+def test_a_tie_at_the_top_is_not_a_win() -> None:
+    quiz_round = round_of(0, 1)
+    quiz_round.record([make_result(error=GUARD)])
+    assert quiz_round.leaders == (0, 1)
+    assert quiz_round.room_was_right is False
+
+
+def test_no_votes_means_no_verdict_on_the_room() -> None:
+    quiz_round = round_of()
+    quiz_round.record([make_result(error=GUARD)])
+    assert quiz_round.leaders == ()
+    assert quiz_round.room_was_right is None
+
+
+def test_record_needs_one_result_per_experiment() -> None:
+    quiz_round = QuizRound(quiz.GATHER_ORM)
+    with pytest.raises(ValueError, match="expected 2 results, got 1"):
+        quiz_round.record([make_result()])
+    assert quiz_round.answer is None
+
+
+def test_a_failed_experiment_reveals_nothing() -> None:
+    quiz_round = round_of(0)
+    with pytest.raises(ExperimentFailed):
+        quiz_round.record([make_result(error="HTTP 502")])
+    assert quiz_round.answer is None and quiz_round.explanation is None
+    assert quiz_round.vote(1)
