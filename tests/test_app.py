@@ -230,3 +230,24 @@ async def test_every_action_is_in_the_command_palette(demo_db: Path) -> None:
         titles = {command.title for command in app.get_system_commands(app.screen)}
     assert {"Burst", "Latency up", "Latency down", "Freeze graphs", "Clear"} <= titles
     assert {f"Run: {p.title}" for p in PATTERNS} <= titles
+
+
+async def test_export_keys_write_the_session_and_the_screen(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    import json
+
+    app = LoopbeatApp(demo_db, export_dir=tmp_path)
+    async with started(app) as pilot:
+        await run_and_wait(pilot, "1")
+        await pilot.press("w", "ctrl+s")
+        await app.workers.wait_for_complete()
+        for _ in range(50):  # the files are written in a thread
+            if len(list(tmp_path.iterdir())) >= 4:
+                break
+            await asyncio.sleep(0.05)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert [n.split(".", 1)[1] for n in names] == ["csv", "json", "svg", "trace.json"]
+    trace = json.loads(next(tmp_path.glob("*.trace.json")).read_text())
+    assert any(e["name"] == "sleep-block" for e in trace["traceEvents"])
+    assert "<svg" in next(tmp_path.glob("*.svg")).read_text()[:200]

@@ -277,3 +277,20 @@ def test_first_run_creates_the_database_then_runs(tmp_path: Path) -> None:
     assert "100,000 books" in result.stderr
     assert "raised SynchronousOnlyOperation" in result.stdout
     assert target.exists()
+
+
+def test_headless_export_writes_json_csv_and_trace(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "--headless",
+        "--patterns",
+        "sleep-block",
+        "--export",
+        "--export-dir",
+        str(tmp_path),
+        db=demo_db,
+    )
+    assert result.returncode == 0, result.stderr
+    suffixes = sorted(p.name.split(".", 1)[1] for p in tmp_path.iterdir())
+    assert suffixes == ["csv", "json", "trace.json"]

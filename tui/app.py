@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from demoapp import netsim
 from tui.client import NOT_TO_BLAME, PatternResult, PatternRunner, PingProbe, PingSample
+from tui.export import ExportError, Session, export_session, write_atomically
 from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor, Sample, Stall
 from tui.patterns import PATTERNS, Pattern, find
@@ -82,6 +83,8 @@ class LoopbeatApp(App):
         Binding("plus,equals_sign", "latency(1)", "Latency +"),
         Binding("minus", "latency(-1)", "Latency -"),
         Binding("f", "toggle_pause", "Freeze graphs"),
+        Binding("w", "export", "Export"),
+        Binding("ctrl+s", "screenshot_svg", "SVG", show=False),
         Binding("x", "clear", "Clear"),
         Binding("q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -95,6 +98,7 @@ class LoopbeatApp(App):
         burst: int = 5,
         asgi_app=None,
         live: bool = True,
+        export_dir: Path | None = None,
         clock: Callable[[], float] = time.perf_counter,
         stamp: Callable[[], str] = lambda: time.strftime("%H:%M:%S"),
     ) -> None:
@@ -107,6 +111,7 @@ class LoopbeatApp(App):
             asgi_app: the Django ASGI application (default: demoapp's).
             live: start the instruments (monitor, ping probe, animation).
                 Snapshot tests turn this off and feed fixed data instead.
+            export_dir: where ``w`` and ``ctrl+s`` write (default: the cwd).
             clock: the monotonic clock graphs are drawn against.
             stamp: the wall-clock time written before each event.
         """
@@ -115,6 +120,7 @@ class LoopbeatApp(App):
         self.interval = interval
         self.burst_size = burst
         self.live = live
+        self.export_dir = export_dir or Path.cwd()
         self.clock = clock
         self.stamp = stamp
         self._asgi_app = asgi_app
@@ -316,6 +322,41 @@ class LoopbeatApp(App):
         self._stall_line.stall = None
         self.log_event("cleared")
 
+    async def action_export(self) -> None:
+        """Write the session as JSON, CSV and a Chrome trace (in a thread)."""
+        if self.monitor is None:
+            self.notify("nothing measured yet", timeout=2)
+            return
+        meta = {
+            "database": str(self.db_path),
+            "django": django_version(),
+            "latency_ms": netsim.latency_ms(),
+        }
+        session = Session.capture(self.results, self.monitor, self.probe, meta)
+        stem = time.strftime("loopbeat-%Y%m%d-%H%M%S")
+        try:
+            paths = await asyncio.to_thread(
+                export_session, session, self.export_dir, stem
+            )
+        except ExportError as error:
+            self.notify(str(error), title="export failed", severity="error")
+            return
+        names = ", ".join(path.name for path in paths)
+        self.log_event(f"exported {names} to {self.export_dir}")
+        self.notify(f"wrote {names}", title="exported", timeout=4)
+
+    async def action_screenshot_svg(self) -> None:
+        """Save the screen as an SVG file in the export directory."""
+        path = self.export_dir / time.strftime("loopbeat-%Y%m%d-%H%M%S.svg")
+        svg = self.export_screenshot()
+        try:
+            await asyncio.to_thread(write_atomically, path, svg)
+        except OSError as error:
+            self.notify(f"{path}: {error.strerror}", severity="error")
+            return
+        self.log_event(f"screenshot saved to {path}")
+        self.notify(f"saved {path.name}", title="screenshot", timeout=4)
+
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
         for pattern in PATTERNS:
@@ -346,6 +387,9 @@ class LoopbeatApp(App):
         )
         yield SystemCommand(
             "Clear", "Clear runs, graphs and the stall line", self.action_clear
+        )
+        yield SystemCommand(
+            "Export session", "JSON, CSV and a Chrome trace", self.action_export
         )
 
     # --- running patterns -----------------------------------------------------------

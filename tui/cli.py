@@ -120,6 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     headless.add_argument(
         "--json", type=Path, metavar="FILE", help="also write every measurement here"
     )
+    parser.add_argument(
+        "--export-dir",
+        type=Path,
+        metavar="DIR",
+        default=Path.cwd(),
+        help="where exports go: the w and ctrl+s keys, and --export (default: .)",
+    )
+    headless.add_argument(
+        "--export",
+        action="store_true",
+        help="write the session as JSON, CSV and a Chrome trace into --export-dir",
+    )
     return parser
 
 
@@ -177,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for option in ("patterns", "json"):
         if getattr(args, option) is not None and not args.headless:
             parser.error(f"--{option} needs --headless")
+    if args.export and not args.headless:
+        parser.error("--export needs --headless")
+    if not args.export_dir.is_dir():
+        parser.error(f"--export-dir: no directory {args.export_dir}")
     if args.repeat != 1 and not args.headless:
         parser.error("--repeat needs --headless")
     if args.json is not None and not args.json.parent.is_dir():
@@ -207,10 +223,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.interval / 1000,
             db_path,
             args.json,
+            args.export_dir if args.export else None,
         )
     from tui.app import LoopbeatApp  # configures Django after its first frame
 
-    LoopbeatApp(db_path, interval=args.interval / 1000, burst=int(args.burst)).run()
+    LoopbeatApp(
+        db_path,
+        interval=args.interval / 1000,
+        burst=int(args.burst),
+        export_dir=args.export_dir,
+    ).run()
     return 0
 
 

@@ -289,6 +289,10 @@ def write_atomically(path: Path, text: str) -> None:
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
+        # mkstemp makes the file private (0600); an export is meant to be shared.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle, 0o666 & ~umask)
         # newline="": the text goes out as given (the csv module's \r\n included).
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)

@@ -7,15 +7,12 @@ post's table.
 
 import asyncio
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -23,6 +20,7 @@ from rich.table import Table
 
 from demoapp import netsim
 from tui.client import NOT_TO_BLAME, PatternResult, PatternRunner, PingProbe
+from tui.export import Session, export_session, session_json, write_atomically
 from tui.formatting import describe_threads, format_seconds
 from tui.heartbeat import LoopMonitor
 from tui.patterns import Pattern
@@ -124,40 +122,18 @@ def summary_table(report: Report) -> Table:
     return table
 
 
-def report_data(report: Report, db_path: Path) -> dict[str, Any]:
-    """The whole session as plain data: results, heartbeat samples, pings, stalls."""
+def session_of(report: Report, db_path: Path) -> Session:
+    """The whole headless session: results, heartbeat samples, pings, stalls."""
     import django
 
-    monitor = report.monitor
-    return {
-        "meta": {
-            "database": str(db_path),
-            "django": django.get_version(),
-            "python": sys.version.split()[0],
-            "latency_ms": netsim.latency_ms(),
-            "interval_s": monitor.interval,
-            "monitor_mode": monitor.mode,
-            "seconds": report.seconds,
-        },
-        "results": [r.as_dict() for r in report.results],
-        "heartbeat": [[s.t, s.lag] for s in monitor.samples()],
-        "busy_periods": [[b.start, b.duration] for b in monitor.busy_periods()],
-        "pings": [[p.due, p.latency] for p in report.probe.samples()],
-        "stalls": [asdict(s) for s in monitor.stalls],
+    meta = {
+        "database": str(db_path),
+        "django": django.get_version(),
+        "python": sys.version.split()[0],
+        "latency_ms": netsim.latency_ms(),
+        "seconds": report.seconds,
     }
-
-
-def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write to a temporary file beside ``path`` and rename: never half a file."""
-    path = path.absolute()
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(data, stream, indent=1)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    return Session.capture(report.results, report.monitor, report.probe, meta)
 
 
 def run_headless(
@@ -166,9 +142,14 @@ def run_headless(
     interval: float,
     db_path: Path,
     json_path: Path | None,
+    export_dir: Path | None = None,
     console: Console | None = None,
 ) -> int:
-    """Run the experiments on a fresh event loop, print the table, maybe write JSON."""
+    """Run the experiments on a fresh event loop, print the table, maybe export.
+
+    ``json_path`` gets the session as JSON; ``export_dir`` gets it as JSON,
+    CSV and a Chrome trace, named after the time the run finished.
+    """
     from demoapp.asgi import application
 
     console = console or Console()
@@ -181,7 +162,12 @@ def run_headless(
         f"simulated latency {netsim.latency_ms():g} ms; "
         f"heartbeat every {interval * 1000:g} ms ({report.monitor.mode} mode)"
     )
+    session = session_of(report, db_path)
     if json_path is not None:
-        write_json_atomically(json_path, report_data(report, db_path))
+        write_atomically(json_path, json.dumps(session_json(session), indent=1))
         console.print(f"wrote {json_path}")
+    if export_dir is not None:
+        stem = time.strftime("loopbeat-%Y%m%d-%H%M%S")
+        for path in export_session(session, export_dir, stem):
+            console.print(f"wrote {path}")
     return 0
