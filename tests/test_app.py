@@ -251,3 +251,21 @@ async def test_export_keys_write_the_session_and_the_screen(
     trace = json.loads(next(tmp_path.glob("*.trace.json")).read_text())
     assert any(e["name"] == "sleep-block" for e in trace["traceEvents"])
     assert "<svg" in next(tmp_path.glob("*.svg")).read_text()[:200]
+
+
+async def test_large_mode_and_the_high_contrast_theme(demo_db: Path) -> None:
+    from tui.widgets.big_figure import BigFigure
+
+    app = LoopbeatApp(demo_db, theme="loopbeat-contrast", large=True)
+    async with started(app) as pilot:
+        assert app.theme == "loopbeat-contrast"
+        assert app.screen.has_class("large")
+        assert not app.query_one("#source-view").display
+        await run_and_wait(pilot, "1")
+        digits = app.query_one(BigFigure).query_one("Digits").value
+        assert float(digits) == pytest.approx(
+            app.results[-1].loop_max_lag * 1000, abs=1
+        )
+        await pilot.press("l")
+        assert not app.screen.has_class("large")
+        assert app.query_one("#source-view").display

@@ -222,6 +222,9 @@ def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess:
         (["--interval", "0"], "heartbeat interval in ms must be 1 to 100"),
         (["--burst", "500"], "burst size must be 1 to 50"),
         (["--patterns", "async-for"], "--patterns needs --headless"),
+        (["--theme", "neon"], "invalid choice: 'neon'"),
+        (["--tour-file", "/nonexistent.toml"], "--tour-file:"),
+        (["--export-dir", "/nonexistent"], "--export-dir: no directory"),
         (["--json", "/nonexistent/dir/x.json"], "--json needs --headless"),
     ],
 )
@@ -294,3 +297,9 @@ def test_headless_export_writes_json_csv_and_trace(
     assert result.returncode == 0, result.stderr
     suffixes = sorted(p.name.split(".", 1)[1] for p in tmp_path.iterdir())
     assert suffixes == ["csv", "json", "trace.json"]
+
+
+async def test_blocked_time_never_exceeds_the_run(probed_runner) -> None:
+    for name in ("sleep-block", "sync-unguarded", "async-for"):
+        result = await probed_runner.run(find(name))
+        assert result.loop_blocked <= result.wall * 1.01, name

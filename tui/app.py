@@ -24,6 +24,8 @@ from tui.export import ExportError, Session, export_session, write_atomically
 from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor, Sample, Stall
 from tui.patterns import PATTERNS, Pattern, find
+from tui.themes import HIGH_CONTRAST
+from tui.widgets.big_figure import BigFigure
 from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
@@ -80,14 +82,18 @@ class LoopbeatApp(App):
         *(Binding(p.key, f"run('{p.name}')", p.title, show=False) for p in PATTERNS),
         Binding("enter", "run_selected", "Run selected", show=False),
         Binding("b", "burst", "Burst"),
-        Binding("plus,equals_sign", "latency(1)", "Latency +"),
-        Binding("minus", "latency(-1)", "Latency -"),
-        Binding("f", "toggle_pause", "Freeze graphs"),
-        Binding("w", "export", "Export"),
-        Binding("ctrl+s", "screenshot_svg", "SVG", show=False),
+        Binding("plus,equals_sign", "latency(1)", "Latency+"),
+        Binding("minus", "latency(-1)", "Latency-"),
+        Binding("f", "toggle_pause", "Freeze"),
         Binding("x", "clear", "Clear"),
+        # Quit early in the list, so the footer shows it on narrow terminals too.
         Binding("q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("o", "tour", "Tour"),
+        Binding("z", "quiz", "Quiz"),
+        Binding("w", "export", "Export"),
+        Binding("ctrl+s", "screenshot_svg", "SVG", show=False),
+        Binding("l", "toggle_large", "Large"),
     ]
 
     def __init__(
@@ -99,6 +105,10 @@ class LoopbeatApp(App):
         asgi_app=None,
         live: bool = True,
         export_dir: Path | None = None,
+        tour_path: Path | None = None,
+        start_tour: bool = False,
+        theme: str | None = None,
+        large: bool = False,
         clock: Callable[[], float] = time.perf_counter,
         stamp: Callable[[], str] = lambda: time.strftime("%H:%M:%S"),
     ) -> None:
@@ -112,6 +122,10 @@ class LoopbeatApp(App):
             live: start the instruments (monitor, ping probe, animation).
                 Snapshot tests turn this off and feed fixed data instead.
             export_dir: where ``w`` and ``ctrl+s`` write (default: the cwd).
+            tour_path: a tour script (default: the packaged ``tui/tour.toml``).
+            start_tour: open the tour as soon as the app is ready.
+            theme: a Textual theme name, or ``loopbeat-contrast``.
+            large: start in large mode (the ``l`` key toggles it).
             clock: the monotonic clock graphs are drawn against.
             stamp: the wall-clock time written before each event.
         """
@@ -121,6 +135,12 @@ class LoopbeatApp(App):
         self.burst_size = burst
         self.live = live
         self.export_dir = export_dir or Path.cwd()
+        self.tour_path = tour_path
+        self.start_tour = start_tour
+        self.register_theme(HIGH_CONTRAST)
+        if theme is not None:
+            self.theme = theme
+        self._start_large = large
         self.clock = clock
         self.stamp = stamp
         self._asgi_app = asgi_app
@@ -141,6 +161,7 @@ class LoopbeatApp(App):
                 yield Explanation(id="explanation")
             with Vertical(id="right"):
                 yield HeartbeatPanel(id="heartbeat", clock=self.clock, live=self.live)
+                yield BigFigure(id="big-figure")
                 yield SourceView(id="source-view")
         with Horizontal(id="bottom"):
             yield ResultsTable(id="results")
@@ -148,7 +169,7 @@ class LoopbeatApp(App):
                 id="log", markup=False, wrap=True, min_width=20, max_lines=500
             )
         yield StallLine(id="stall")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def heartbeat(self) -> HeartbeatPanel:
@@ -184,7 +205,8 @@ class LoopbeatApp(App):
         self.pattern_list.focus()
         self.pattern_list.highlighted = 0
         self.on_resize()
-        self._update_subtitle()
+        self.screen.set_class(self._start_large, "large")
+        self.show_latency()
         if self.live:
             self.run_worker(self._start_instruments(), name="start", group="start")
         else:
@@ -220,6 +242,8 @@ class LoopbeatApp(App):
             await get(self._asgi_app, url)
         self.runner = PatternRunner(self._asgi_app, self.monitor, self.probe)
         self._announce_ready()
+        if self.start_tour:
+            self.action_tour()
 
     async def on_unmount(self) -> None:
         logging.getLogger().removeHandler(self._log_handler)
@@ -228,7 +252,8 @@ class LoopbeatApp(App):
         if self.monitor is not None:
             await self.monitor.stop()
 
-    def _update_subtitle(self) -> None:
+    def show_latency(self) -> None:
+        """Bring the title bar up to date (the simulated latency may change)."""
         self.sub_title = (
             f"Django {django_version()} · {self.db_path.name} · "
             f"simulated latency {netsim.latency_ms():g} ms"
@@ -306,8 +331,12 @@ class LoopbeatApp(App):
             steps = [s for s in LATENCY_STEPS_MS if s < current] or [0]
             new = steps[-1]
         netsim.set_latency_ms(new)
-        self._update_subtitle()
+        self.show_latency()
         self.log_event(f"simulated network latency now {new:g} ms per query")
+
+    def action_toggle_large(self) -> None:
+        """Large mode: graphs and the last run's figure fill the screen."""
+        self.screen.toggle_class("large")
 
     def action_toggle_pause(self) -> None:
         """Freeze or unfreeze the graphs (measuring goes on)."""
@@ -321,6 +350,35 @@ class LoopbeatApp(App):
         self.heartbeat.clear()
         self._stall_line.stall = None
         self.log_event("cleared")
+
+    def action_tour(self) -> None:
+        """Open the guided tour (space runs each step, esc leaves)."""
+        from tui.tour import Tour, TourError, load_tour
+        from tui.widgets.tour_panel import TourPanel
+
+        try:
+            tour = Tour(load_tour(self.tour_path))
+        except TourError as error:
+            self.notify(str(error), title="tour", severity="error")
+            return
+        self._open_presenter(TourPanel(tour, id="presenter"))
+
+    def action_quiz(self) -> None:
+        """Open the predict-then-run quiz."""
+        from tui.widgets.quiz_panel import QuizPanel
+
+        self._open_presenter(QuizPanel(id="presenter"))
+
+    def _open_presenter(self, panel) -> None:
+        self.close_presenter()
+        self.screen.mount(panel)
+        panel.focus()
+
+    def close_presenter(self) -> None:
+        """Take the tour or quiz panel off the screen."""
+        for panel in self.query("#presenter"):
+            panel.remove()
+        self.pattern_list.focus()
 
     async def action_export(self) -> None:
         """Write the session as JSON, CSV and a Chrome trace (in a thread)."""
@@ -391,11 +449,16 @@ class LoopbeatApp(App):
         yield SystemCommand(
             "Export session", "JSON, CSV and a Chrome trace", self.action_export
         )
+        yield SystemCommand("Tour", "The guided tour, step by step", self.action_tour)
+        yield SystemCommand("Quiz", "Predict, then run", self.action_quiz)
+        yield SystemCommand(
+            "Large mode", "Graphs and big figures only", self.action_toggle_large
+        )
 
     # --- running patterns -----------------------------------------------------------
 
-    def start_run(self, pattern: Pattern, burst: int) -> bool:
-        """Start a run unless too many are in flight; returns whether it started."""
+    def can_start(self) -> bool:
+        """Whether a run may start now; if not, say why on screen."""
         if self.runner is None:
             self.notify("still starting up; try again in a moment", timeout=2)
             return False
@@ -406,6 +469,22 @@ class LoopbeatApp(App):
                 timeout=2,
             )
             return False
+        return True
+
+    def start_run(self, pattern: Pattern, burst: int) -> bool:
+        """Start a run unless too many are in flight; returns whether it started."""
+        if not self.can_start():
+            return False
+        self.run_worker(
+            self.run_measured(pattern, burst), group="runs", exit_on_error=False
+        )
+        return True
+
+    async def run_measured(self, pattern: Pattern, burst: int) -> PatternResult:
+        """Run ``pattern`` now, with a row in the table, and return its result.
+
+        Callers check ``can_start`` first; the tour and the quiz await this.
+        """
         self._in_flight += 1
         number = next(self._run_numbers)
         run_id = f"run-{number}"
@@ -413,25 +492,19 @@ class LoopbeatApp(App):
         self.results_table.add_running(run_id, number, label)
         blocking = " (blocks the loop on purpose)" if pattern.blocks_loop else ""
         self.log_event(f"#{number} {label}: GET {pattern.url}{blocking}")
-        self.run_worker(
-            self._run(run_id, number, pattern, burst),
-            name=run_id,
-            group="runs",
-            exit_on_error=False,
-        )
-        return True
-
-    async def _run(
-        self, run_id: str, number: int, pattern: Pattern, burst: int
-    ) -> None:
         try:
             result = await self.runner.run(pattern, burst)
+        except Exception as error:
+            self.results_table.fail(run_id, f"{type(error).__name__}: {error}")
+            raise
         finally:
             self._in_flight -= 1
         self.show_result(run_id, number, result)
+        return result
 
     def show_result(self, run_id: str, number: int, result: PatternResult) -> None:
         """Put a finished run in the table and the log."""
+        self.query_one(BigFigure).show(number, result)
         self.results.append(result)
         self.results_table.finish(run_id, result)
         self.log_event(f"#{number} {result.label}: {result.verdict}")
@@ -443,9 +516,11 @@ class LoopbeatApp(App):
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.group == "runs":
+        # Every worker's failure is shown here, in one place, never swallowed.
+        if event.state is WorkerState.ERROR:
             error = event.worker.error
             message = f"{type(error).__name__}: {error}"
-            self.results_table.fail(event.worker.name, message)
-            self.log_event(f"{event.worker.name} failed: {message}")
-            self.notify(message, title="run failed", severity="error")
+            self.log_event(
+                f"{event.worker.name or event.worker.group} failed: {message}"
+            )
+            self.notify(message, title="something failed", severity="error")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from demoapp.dbpath import default_db_path, resolve_db_path
 from tui.patterns import PATTERNS, find
+from tui.themes import THEME_NAMES
 
 EXIT_USAGE = 2
 DEFAULT_BURST = 5
@@ -91,6 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_BURST,
         metavar="N",
         help=f"concurrent requests the b key fires (default: {DEFAULT_BURST})",
+    )
+    parser.add_argument(
+        "--theme",
+        choices=THEME_NAMES,
+        metavar="NAME",
+        help="colour theme: loopbeat-contrast (for projectors) or any of "
+        "Textual's (textual-dark, nord, gruvbox, ...)",
+    )
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="start in large mode: graphs and big figures only (also the l key)",
+    )
+    parser.add_argument(
+        "--tour",
+        action="store_true",
+        help="open the guided tour at start (also the o key)",
+    )
+    parser.add_argument(
+        "--tour-file",
+        type=Path,
+        metavar="TOML",
+        help="your own tour script (default: the packaged tui/tour.toml)",
     )
     modes = parser.add_argument_group("modes")
     modes.add_argument(
@@ -193,6 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--export needs --headless")
     if not args.export_dir.is_dir():
         parser.error(f"--export-dir: no directory {args.export_dir}")
+    if args.tour_file is not None:
+        from tui.tour import TourError, load_tour
+
+        try:
+            load_tour(args.tour_file)
+        except TourError as error:
+            parser.error(f"--tour-file: {error}")
     if args.repeat != 1 and not args.headless:
         parser.error("--repeat needs --headless")
     if args.json is not None and not args.json.parent.is_dir():
@@ -232,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         interval=args.interval / 1000,
         burst=int(args.burst),
         export_dir=args.export_dir,
+        tour_path=args.tour_file,
+        start_tour=args.tour,
+        theme=args.theme,
+        large=args.large,
     ).run()
     return 0
 

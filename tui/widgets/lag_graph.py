@@ -147,6 +147,6 @@ class StatsLine(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{self.label:<8}", style="bold")
         for label, value in zip(("now", "max", "p99"), self.figures, strict=True):
-            text.append(f" {label} ", style="dim")
-            text.append(f"{format_seconds(value):>7}", style=severity_style(value))
+            text.append(f"  {label} ", style="dim")
+            text.append(f"{format_seconds(value):>6}", style=severity_style(value))
         return text

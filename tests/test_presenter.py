@@ -1,0 +1,80 @@
+"""The tour and the quiz, run start to finish with the keyboard alone."""
+
+from pathlib import Path
+
+from demoapp import netsim
+from tests.test_app import started
+from tui.app import LoopbeatApp
+from tui.quiz import QUESTIONS
+from tui.tour import load_tour
+from tui.widgets.quiz_panel import QuizPanel
+from tui.widgets.tour_panel import TourPanel
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
+    steps = load_tour()
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        await pilot.press("o")
+        panel = app.query_one(TourPanel)
+        for number in range(1, len(steps) + 1):
+            assert panel.tour.number == number
+            await pilot.press("space")  # run this step
+            await settle(pilot)
+            assert panel.tour.result is not None, f"step {number} did not run"
+            assert panel.tour.banner()
+            await pilot.press("space")  # on to the next
+        assert len(app.results) == len(steps)
+        assert [r.pattern for r in app.results] == [s.pattern.name for s in steps]
+        await pilot.press("backspace")
+        assert panel.tour.number == len(steps) - 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query(TourPanel)
+    assert netsim.latency_ms() == 0
+
+
+async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        await pilot.press("z")
+        panel = app.query_one(QuizPanel)
+        for number, question in enumerate(QUESTIONS):
+            assert panel.round.question is question
+            await pilot.press("1", "1", "2")
+            assert panel.round.tally[:2] == (2, 1)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert panel.round.revealed, f"question {number + 1} was not answered"
+            assert panel.round.explanation
+            assert panel.round.room_was_right == (panel.round.answer == 0)
+            await pilot.press("n")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query(QuizPanel)
+    assert netsim.latency_ms() == 0
+
+
+async def test_the_quiz_answers_the_gather_twins_differently(demo_db: Path) -> None:
+    """The misconception the quiz exists for: gather in one view vs concurrency."""
+    gather = next(q for q in QUESTIONS if q.prompt.startswith("One view gathers"))
+    concurrent = next(
+        q for q in QUESTIONS if q.prompt.startswith("Five users load a view")
+    )
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        await pilot.press("z")
+        panel = app.query_one(QuizPanel)
+        answers = {}
+        for question in (gather, concurrent):
+            while panel.round.question is not question:
+                await pilot.press("n")
+            await pilot.press("enter")
+            await settle(pilot)
+            answers[question.prompt] = question.choices[panel.round.answer]
+        assert answers[gather.prompt] != answers[concurrent.prompt], answers

@@ -1,0 +1,40 @@
+"""The last run's worst lag in digits big enough for the back of the room."""
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Digits, Static
+
+from tui.client import PatternResult
+
+
+class BigFigure(Vertical):
+    """Large digits (milliseconds) and a line saying what they measure."""
+
+    DEFAULT_CSS = """
+    BigFigure {
+        height: auto;
+        align-horizontal: center;
+    }
+    BigFigure Digits {
+        width: auto;
+    }
+    BigFigure Static {
+        width: auto;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Digits("-", id="big-digits")
+        yield Static("worst loop lag of the last run, in ms", id="big-label")
+
+    def show(self, number: int, result: PatternResult) -> None:
+        """Display ``result``'s worst loop lag; ``number`` is its row in the table."""
+        lag_ms = result.loop_max_lag * 1000
+        self.query_one(Digits).update(
+            f"{lag_ms:.0f}" if lag_ms >= 10 else f"{lag_ms:.1f}"
+        )
+        label = Text()
+        label.append("ms worst loop lag: ", style="bold")
+        label.append(f"#{number} {result.label}: {result.verdict}")
+        self.query_one("#big-label", Static).update(label)
