@@ -250,3 +250,46 @@ async def test_quit_mid_run_leaves_no_thread_behind(demo_db: Path, keys) -> None
             break
         await asyncio.sleep(0.05)
     assert not extra, extra
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_signal_quits_and_restores_the_terminal(demo_db: Path, signal_name) -> None:
+    """Run the real app on a pseudo-terminal, signal it, read what it left."""
+    import pty
+    import select
+    import signal
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the app, as a user starts it
+        os.environ["COLUMNS"], os.environ["LINES"] = "120", "40"
+        os.execv(sys.executable, [sys.executable, "-m", "tui", "--db", str(demo_db)])
+    output = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal output
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    output += os.read(fd, 65536)
+                except OSError:
+                    return
+
+    read_for(4)  # started: the screen is up
+    assert b"\x1b[?1049h" in output, "the app never entered the alternate screen"
+    os.kill(pid, getattr(signal, signal_name))
+    sent = time.monotonic()
+    status = None
+    while time.monotonic() - sent < 5:
+        read_for(0.1)
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+    assert status is not None and os.WIFEXITED(status), "the app did not exit"
+    assert time.monotonic() - sent < 2.5
+    assert os.WEXITSTATUS(status) == 0, output[-2000:].decode(errors="replace")
+    assert b"\x1b[?1049l" in output  # left the alternate screen: terminal restored
+    assert b"Traceback" not in output, output[-3000:].decode(errors="replace")
+    os.close(fd)

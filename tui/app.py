@@ -3,19 +3,23 @@
 import asyncio
 import itertools
 import logging
+import signal
+import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on
+from textual._context import NoActiveAppError
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, RichLog
+from textual.widgets import Header, OptionList, RichLog
 from textual.worker import Worker, WorkerState
 
 from demoapp import netsim
@@ -26,6 +30,7 @@ from tui.heartbeat import LoopMonitor, Sample, Stall
 from tui.patterns import PATTERNS, Pattern, find
 from tui.themes import HIGH_CONTRAST
 from tui.widgets.big_figure import BigFigure
+from tui.widgets.footer import Footer
 from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
@@ -52,9 +57,16 @@ class EventLogHandler(logging.Handler):
             error = record.exc_info[1]
             line += f" ({type(error).__name__}: {error})"
         if threading.get_ident() == self.loop_thread:
+            self._show(line)
+        elif not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._show, line)
+
+    def _show(self, line: str) -> None:
+        try:
             self.app.log_event(line)
-        else:
-            self.loop.call_soon_threadsafe(self.app.log_event, line)
+        except NoActiveAppError:
+            # Shutting down: the screen is gone and the terminal restored.
+            print(f"loopbeat: {line}", file=sys.stderr)
 
 
 def django_version() -> str:
@@ -64,6 +76,11 @@ def django_version() -> str:
     return django.get_version()
 
 
+MAX_RESULTS = 200
+"""Runs kept (in memory and in the table); older ones make way. A talk has
+far fewer; the bound keeps an all-day booth demo's memory flat."""
+PING_CAPACITY = 2_000
+"""Pings kept: 100 s at the probe's busy rate, like the monitor's window."""
 MAX_IN_FLIGHT = 3
 """Runs allowed at once; more key presses are refused with a notice."""
 LATENCY_STEPS_MS = (0, 5, 20, 50, 100, 200)
@@ -147,9 +164,11 @@ class LoopbeatApp(App):
         self.monitor: LoopMonitor | None = None
         self.probe: PingProbe | None = None
         self.runner: PatternRunner | None = None
-        self.results: list[PatternResult] = []
+        # Bounded, like every buffer here: an hour-long talk must not grow memory.
+        self.results: deque[PatternResult] = deque(maxlen=MAX_RESULTS)
         self._run_numbers = itertools.count(1)
         self._in_flight = 0
+        self._quitting = False
 
     # --- layout -----------------------------------------------------------------
 
@@ -164,9 +183,9 @@ class LoopbeatApp(App):
                 yield BigFigure(id="big-figure")
                 yield SourceView(id="source-view")
         with Horizontal(id="bottom"):
-            yield ResultsTable(id="results")
+            yield ResultsTable(id="results", max_rows=MAX_RESULTS)
             yield RichLog(
-                id="log", markup=False, wrap=True, min_width=20, max_lines=500
+                id="log", markup=False, wrap=True, min_width=20, max_lines=300
             )
         yield StallLine(id="stall")
         yield Footer(compact=True)
@@ -190,6 +209,11 @@ class LoopbeatApp(App):
     # --- life cycle -------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        # A closed terminal (SIGHUP) or a kill (SIGTERM) quits like q does, so
+        # Textual restores the terminal and the instruments stop cleanly.
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(number, self.exit)
         # Kept, not queried: the instruments call back until they are stopped,
         # which is after Textual has already taken the widgets off the screen.
         self._panel = self.query_one(HeartbeatPanel)
@@ -233,7 +257,9 @@ class LoopbeatApp(App):
         self.monitor = LoopMonitor(interval=self.interval, excluded_files=NOT_TO_BLAME)
         self.monitor.start()
         self.monitor.subscribe(self._on_monitor_item)
-        self.probe = PingProbe(self._asgi_app, on_sample=self._on_ping)
+        self.probe = PingProbe(
+            self._asgi_app, capacity=PING_CAPACITY, on_sample=self._on_ping
+        )
         self.probe.start()
         self.set_interval(STATS_SECONDS, self._refresh_stats)
         # Django compiles URL patterns and SQL on first use, on the loop
@@ -261,13 +287,24 @@ class LoopbeatApp(App):
 
     # --- data from the instruments ------------------------------------------------
 
+    def exit(self, *args, **kwargs) -> None:
+        """Quit; from here on the instruments' late call-backs are ignored."""
+        # The monitor and the probe stop in on_unmount, after Textual has torn
+        # the screen down: a stall caught meanwhile has nowhere to be shown.
+        self._quitting = True
+        super().exit(*args, **kwargs)
+
     def _on_monitor_item(self, item: Sample | Stall) -> None:
+        if self._quitting:
+            return
         if isinstance(item, Sample):
             self.heartbeat.record_lag(item.t, item.lag)
         else:
             self._show_stall(item)
 
     def _on_ping(self, sample: PingSample) -> None:
+        if self._quitting:
+            return
         self.heartbeat.record_ping(sample.due, sample.latency)
 
     def _refresh_stats(self) -> None:

@@ -328,6 +328,16 @@ class LoopMonitor:
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
 
+    @property
+    def capacity(self) -> int:
+        """Most ticks (and most busy periods) kept."""
+        return self._samples.maxlen or 0
+
+    @property
+    def max_stalls(self) -> int:
+        """Most stalls kept."""
+        return self._stalls.maxlen or 0
+
     async def __aenter__(self) -> Self:
         self.start()
         return self

@@ -28,7 +28,11 @@ def verdict_style(result: PatternResult) -> str:
 
 
 class ResultsTable(DataTable):
-    """The runs of this session, newest at the bottom."""
+    """The runs of this session, newest at the bottom, at most ``max_rows``."""
+
+    def __init__(self, *, id: str | None = None, max_rows: int = 500) -> None:
+        super().__init__(id=id)
+        self.max_rows = max_rows
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -41,10 +45,14 @@ class ResultsTable(DataTable):
         running = Text("running…", style="bold cyan")
         blank = [""] * (len(COLUMNS) - 3)
         self.add_row(str(number), label, running, *blank, key=run_id)
+        while self.row_count > self.max_rows:
+            self.remove_row(self.coordinate_to_cell_key((0, 0)).row_key)
         self.move_cursor(row=self.row_count - 1)
 
     def finish(self, run_id: str, result: PatternResult) -> None:
-        """Fill in a finished run's measurements."""
+        """Fill in a finished run's measurements (unless its row made way)."""
+        if run_id not in self.rows:
+            return
         cells = {
             "wall": format_seconds(result.wall),
             "rows": f"{result.rows:,}",
@@ -63,4 +71,6 @@ class ResultsTable(DataTable):
 
     def fail(self, run_id: str, message: str) -> None:
         """Mark a run that could not be measured at all."""
+        if run_id not in self.rows:
+            return
         self.update_cell(run_id, "verdict", Text(message, style="bold red"))

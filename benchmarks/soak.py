@@ -1,0 +1,99 @@
+"""Soak: the app driven through the guided tour, over and over, headless.
+
+Run: ``python benchmarks/soak.py [--minutes 10] [--db PATH]``. Prints RSS at
+the start and every minute (or every ``--report-every`` seconds), with the
+heartbeat samples, results and stalls kept, against their bounds. Target: RSS
+growth under 5 MB after the first minute; every buffer within its bound.
+"""
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from demoapp.bootstrap import configure_django
+from demoapp.seeding import SeedSizes, build_database
+
+
+def rss_mb() -> float:
+    """Resident set size of this process, from /proc (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
+    from tui.app import MAX_RESULTS, LoopbeatApp
+    from tui.widgets.tour_panel import TourPanel
+
+    app = LoopbeatApp(db_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app.workers.wait_for_complete()
+        started = time.monotonic()
+        next_report = started
+        baseline: float | None = None
+        laps = 0
+        ok = True
+        print(
+            " minute   RSS MB  growth  samples/cap  results/cap  stalls/cap  tour laps"
+        )
+        while True:
+            now = time.monotonic()
+            if now >= next_report:
+                monitor = app.monitor
+                samples = len(monitor.samples(since=float("-inf")))
+                growth = 0.0 if baseline is None else rss_mb() - baseline
+                print(
+                    f"{(now - started) / 60:7.1f} {rss_mb():8.1f} {growth:+7.1f}"
+                    f" {samples:>6}/{monitor.capacity:<6}"
+                    f" {len(app.results):>5}/{MAX_RESULTS:<6}"
+                    f" {len(monitor.stalls):>4}/{monitor.max_stalls:<6} {laps:>6}"
+                )
+                ok &= samples <= monitor.capacity and len(app.results) <= MAX_RESULTS
+                if baseline is None and now - started >= min(60, report_every):
+                    baseline = rss_mb()
+                next_report += report_every
+            if now - started >= seconds:
+                break
+            await pilot.press("o")
+            panel = app.query_one(TourPanel)
+            while True:
+                await pilot.press("space")
+                await app.workers.wait_for_complete()
+                if panel.tour.at_end and panel.tour.result is not None:
+                    break
+                if time.monotonic() - started >= seconds:
+                    break
+            await pilot.press("escape")
+            laps += 1
+        growth = rss_mb() - (baseline or rss_mb())
+    print(f"buffers within bounds: {ok}")
+    if seconds < 120:
+        print("(the RSS target needs a run of two minutes or more: buffers fill first)")
+        return ok
+    verdict = "PASS" if growth < 5 else "MISS"
+    print(
+        f"RSS growth after the first report: {growth:+.1f} MB (target < 5 MB) {verdict}"
+    )
+    return ok and growth < 5
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--report-every", type=float, default=60.0, metavar="S")
+    parser.add_argument("--db", type=Path)
+    args = parser.parse_args()
+    db_path = args.db or Path(tempfile.mkdtemp()) / "soak.sqlite3"
+    configure_django(db_path)
+    if args.db is None:
+        build_database(db_path, SeedSizes(authors=200, books=20_000, reviews=20_000))
+    ok = asyncio.run(soak(db_path, args.minutes * 60, args.report_every))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The benchmark scripts run (short versions): CI keeps them from rotting."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+def test_short_soak_keeps_every_buffer_bounded(demo_db: Path) -> None:
+    result = run(
+        "soak.py", "--minutes", "0.15", "--report-every", "3", "--db", str(demo_db)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "buffers within bounds: True" in result.stdout
+    assert result.stdout.count("\n") >= 4  # a header and several reports
+
+
+def test_ui_idle_benchmark_prints_its_figures(demo_db: Path) -> None:
+    result = run("ui_idle.py", "--seconds", "1", "--db", str(demo_db))
+    assert result.returncode == 0, result.stderr
+    assert "lag p50 / p99" in result.stdout
+    assert "process CPU" in result.stdout
