@@ -4,8 +4,6 @@ import asyncio
 import itertools
 import logging
 import signal
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -14,7 +12,6 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual._context import NoActiveAppError
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -24,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from demoapp import netsim
 from tui.client import NOT_TO_BLAME, PatternResult, PatternRunner, PingProbe, PingSample
+from tui.eventlog import EventLogHandler
 from tui.export import ExportError, Session, export_session, write_atomically
 from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor, Sample, Stall
@@ -36,37 +34,6 @@ from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
 from tui.widgets.results import ResultsTable
 from tui.widgets.stall_line import StallLine
-
-
-class EventLogHandler(logging.Handler):
-    """Sends log records to the app's event log instead of the terminal.
-
-    While Textual owns the screen, anything written to stderr would scribble
-    over it; a failing subscriber or worker is shown in the log instead.
-    """
-
-    def __init__(self, app: "LoopbeatApp") -> None:
-        super().__init__(level=logging.WARNING)
-        self.app = app
-        self.loop = asyncio.get_running_loop()
-        self.loop_thread = threading.get_ident()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        line = f"{record.levelname.lower()}: {record.getMessage()}"
-        if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            line += f" ({type(error).__name__}: {error})"
-        if threading.get_ident() == self.loop_thread:
-            self._show(line)
-        elif not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._show, line)
-
-    def _show(self, line: str) -> None:
-        try:
-            self.app.log_event(line)
-        except NoActiveAppError:
-            # Shutting down: the screen is gone and the terminal restored.
-            print(f"loopbeat: {line}", file=sys.stderr)
 
 
 def django_version() -> str:

@@ -157,9 +157,11 @@ def run_headless(
         console.width = max(console.width, 150)  # a file or pipe: never wrap rows
     report = asyncio.run(run_experiments(application, experiments, repeat, interval))
     console.print(summary_table(report))
+    in_runs = sum(r.wall for r in report.results)
     console.print(
-        f"{len(report.results)} runs in {report.seconds:.1f} s; "
-        f"simulated latency {netsim.latency_ms():g} ms; "
+        f"{len(report.results)} runs in {report.seconds:.1f} s "
+        f"({in_runs:.1f} s in the patterns, {report.seconds - in_runs:.1f} s "
+        f"settling between them); simulated latency {netsim.latency_ms():g} ms; "
         f"heartbeat every {interval * 1000:g} ms ({report.monitor.mode} mode)"
     )
     session = session_of(report, db_path)
