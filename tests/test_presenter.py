@@ -35,7 +35,7 @@ async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
         assert panel.tour.number == len(steps) - 1
         await pilot.press("escape")
         await pilot.pause()
-        assert not app.query(TourPanel)
+        assert not panel.display
     assert netsim.latency_ms() == 0
 
 
@@ -56,7 +56,7 @@ async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
             await pilot.press("n")
         await pilot.press("escape")
         await pilot.pause()
-        assert not app.query(QuizPanel)
+        assert not panel.display
     assert netsim.latency_ms() == 0
 
 

@@ -32,8 +32,10 @@ from tui.widgets.footer import Footer
 from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
+from tui.widgets.quiz_panel import QuizPanel
 from tui.widgets.results import ResultsTable
 from tui.widgets.stall_line import StallLine
+from tui.widgets.tour_panel import TourPanel
 
 
 def django_version() -> str:
@@ -155,6 +157,8 @@ class LoopbeatApp(App):
                 id="log", markup=False, wrap=True, min_width=20, max_lines=300
             )
         yield StallLine(id="stall")
+        yield TourPanel(id="tour")
+        yield QuizPanel(id="quiz")
         yield Footer(compact=True)
 
     @property
@@ -358,30 +362,31 @@ class LoopbeatApp(App):
     def action_tour(self) -> None:
         """Open the guided tour (space runs each step, esc leaves)."""
         from tui.tour import Tour, TourError, load_tour
-        from tui.widgets.tour_panel import TourPanel
 
         try:
             tour = Tour(load_tour(self.tour_path))
         except TourError as error:
             self.notify(str(error), title="tour", severity="error")
             return
-        self._open_presenter(TourPanel(tour, id="presenter"))
+        self._open_presenter(self.query_one(TourPanel)).start(tour)
 
     def action_quiz(self) -> None:
         """Open the predict-then-run quiz."""
-        from tui.widgets.quiz_panel import QuizPanel
+        self._open_presenter(self.query_one(QuizPanel)).start()
 
-        self._open_presenter(QuizPanel(id="presenter"))
-
-    def _open_presenter(self, panel) -> None:
+    def _open_presenter(self, panel):
+        # Both panels live in the DOM all along and are only shown and hidden:
+        # Textual keeps removed widgets reachable for a while, and a panel
+        # made per tour lap grew memory in the soak.
         self.close_presenter()
-        self.screen.mount(panel)
+        panel.display = True
         panel.focus()
+        return panel
 
     def close_presenter(self) -> None:
-        """Take the tour or quiz panel off the screen."""
-        for panel in self.query("#presenter"):
-            panel.remove()
+        """Hide the tour or quiz panel."""
+        for panel in self.query(".presenter"):
+            panel.display = False
         self.pattern_list.focus()
 
     async def action_export(self) -> None:

@@ -26,13 +26,18 @@ class QuizPanel(Static, can_focus=True):
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        super().__init__(id=id, classes="presenter")
         self.index = 0
         self.round = QuizRound(QUESTIONS[0])
         self.running = False
 
     def on_mount(self) -> None:
         self.border_title = "predict, then run"
+
+    def start(self) -> None:
+        """Begin again at the first question (the panel is reused, not remade)."""
+        self.index = 0
+        self.round = QuizRound(QUESTIONS[0])
         self.show_round()
 
     def show_round(self) -> None:

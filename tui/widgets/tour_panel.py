@@ -22,13 +22,18 @@ class TourPanel(Static, can_focus=True):
         Binding("escape", "leave", "Leave tour"),
     ]
 
-    def __init__(self, tour: Tour, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.tour = tour
-        self._latency_before = netsim.latency_ms()
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="presenter")
+        self.tour: Tour | None = None
+        self._latency_before = 0.0
 
     def on_mount(self) -> None:
         self.border_title = "guided tour"
+
+    def start(self, tour: Tour) -> None:
+        """Begin ``tour`` from its first step (the panel is reused, not remade)."""
+        self.tour = tour
+        self._latency_before = netsim.latency_ms()
         self.show_step()
 
     def show_step(self) -> None:
@@ -92,3 +97,4 @@ class TourPanel(Static, can_focus=True):
         netsim.set_latency_ms(self._latency_before)
         self.app.show_latency()
         self.app.close_presenter()
+        self.tour = None
