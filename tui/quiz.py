@@ -267,12 +267,17 @@ OVERLAP_OUTCOMES = ("they overlapped", "they partly overlapped", "they queued")
 FREEZES, RAISES, WORKS = 0, 1, 2
 
 
-def _judge_sync_orm(results: Results) -> int:
+def _outcome(results: Results, *, raised: int, froze: int, worked: int) -> int:
+    """The choice for what one run did: raised the guard, froze the loop, or not."""
     (result,) = results
     if _raised_guard(result):
-        return RAISES
+        return raised
     _succeeded(results)
-    return FREEZES if result.froze_loop else WORKS
+    return froze if result.froze_loop else worked
+
+
+def _judge_sync_orm(results: Results) -> int:
+    return _outcome(results, raised=RAISES, froze=FREEZES, worked=WORKS)
 
 
 def _explain_sync_orm(results: Results) -> str:
@@ -464,11 +469,12 @@ SYNC_VIEW_RAISES, SYNC_VIEW_BLOCKS, SYNC_VIEW_IN_THREAD = 0, 1, 2
 
 
 def _judge_sync_view(results: Results) -> int:
-    (result,) = results
-    if _raised_guard(result):
-        return SYNC_VIEW_RAISES
-    _succeeded(results)
-    return SYNC_VIEW_BLOCKS if result.froze_loop else SYNC_VIEW_IN_THREAD
+    return _outcome(
+        results,
+        raised=SYNC_VIEW_RAISES,
+        froze=SYNC_VIEW_BLOCKS,
+        worked=SYNC_VIEW_IN_THREAD,
+    )
 
 
 def _explain_sync_view(results: Results) -> str:
