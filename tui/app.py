@@ -32,10 +32,8 @@ from tui.widgets.footer import Footer
 from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
-from tui.widgets.quiz_panel import QuizPanel
 from tui.widgets.results import ResultsTable
 from tui.widgets.stall_line import StallLine
-from tui.widgets.tour_panel import TourPanel
 
 
 def django_version() -> str:
@@ -157,8 +155,6 @@ class LoopbeatApp(App):
                 id="log", markup=False, wrap=True, min_width=20, max_lines=300
             )
         yield StallLine(id="stall")
-        yield TourPanel(id="tour")
-        yield QuizPanel(id="quiz")
         yield Footer(compact=True)
 
     @property
@@ -368,17 +364,25 @@ class LoopbeatApp(App):
         except TourError as error:
             self.notify(str(error), title="tour", severity="error")
             return
-        self._open_presenter(self.query_one(TourPanel)).start(tour)
+        from tui.widgets.tour_panel import TourPanel
+
+        self._open_presenter(TourPanel).start(tour)
 
     def action_quiz(self) -> None:
         """Open the predict-then-run quiz."""
-        self._open_presenter(self.query_one(QuizPanel)).start()
+        from tui.widgets.quiz_panel import QuizPanel
 
-    def _open_presenter(self, panel):
-        # Both panels live in the DOM all along and are only shown and hidden:
+        self._open_presenter(QuizPanel).start()
+
+    def _open_presenter(self, kind):
+        # Each panel is mounted on first use and then only shown and hidden:
         # Textual keeps removed widgets reachable for a while, and a panel
         # made per tour lap grew memory in the soak.
         self.close_presenter()
+        panel = next(iter(self.query(kind)), None)
+        if panel is None:
+            panel = kind()
+            self.screen.mount(panel)
         panel.display = True
         panel.focus()
         return panel
