@@ -384,6 +384,7 @@ class LoopbeatApp(App):
             panel = kind()
             self.screen.mount(panel)
         panel.display = True
+        self.screen.add_class("presenting")
         panel.focus()
         return panel
 
@@ -391,6 +392,7 @@ class LoopbeatApp(App):
         """Hide the tour or quiz panel."""
         for panel in self.query(".presenter"):
             panel.display = False
+        self.screen.remove_class("presenting")
         self.pattern_list.focus()
 
     async def action_export(self) -> None:
