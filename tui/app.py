@@ -20,11 +20,18 @@ from textual.widgets import Header, OptionList, RichLog
 from textual.worker import Worker, WorkerState
 
 from demoapp import netsim
-from tui.client import NOT_TO_BLAME, PatternResult, PatternRunner, PingProbe, PingSample
+from tui.client import (
+    NOT_TO_BLAME,
+    PatternResult,
+    PatternRunner,
+    PingProbe,
+    PingSample,
+    run_label,
+)
 from tui.eventlog import EventLogHandler
 from tui.export import ExportError, Session, export_session, write_atomically
 from tui.formatting import format_seconds
-from tui.heartbeat import LoopMonitor, Sample, Stall
+from tui.heartbeat import LoopMonitor, Sample, Stall, percentile
 from tui.patterns import PATTERNS, Pattern, find
 from tui.themes import HIGH_CONTRAST
 from tui.widgets.big_figure import BigFigure
@@ -281,8 +288,6 @@ class LoopbeatApp(App):
         lag = self.monitor.stats(since=since)
         lag_max = max(lag.max, self.monitor.max_block(since=since))
         pings = sorted(p.latency for p in self.probe.samples(since=since))
-        from tui.heartbeat import percentile
-
         self.heartbeat.show_stats(
             lag_max if lag.count else None,
             lag.p99 if lag.count else None,
@@ -503,7 +508,7 @@ class LoopbeatApp(App):
         self._in_flight += 1
         number = next(self._run_numbers)
         run_id = f"run-{number}"
-        label = pattern.name if burst == 1 else f"{pattern.name} x{burst}"
+        label = run_label(pattern.name, burst)
         self.results_table.add_running(run_id, number, label)
         blocking = " (blocks the loop on purpose)" if pattern.blocks_loop else ""
         self.log_event(f"#{number} {label}: GET {pattern.url}{blocking}")

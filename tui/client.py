@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from demoapp import netsim
@@ -139,13 +139,20 @@ class PingProbe:
         if self.on_sample is not None:
             self.on_sample(sample)
 
-    def samples(self, since: float | None = None, until: float | None = None) -> list:
+    def samples(
+        self, since: float | None = None, until: float | None = None
+    ) -> list[PingSample]:
         """Pings due or in flight at any moment of ``[since, until]``."""
         since = float("-inf") if since is None else since
         until = float("inf") if until is None else until
         return [
             s for s in self._samples if s.due <= until and s.due + s.latency >= since
         ]
+
+
+def run_label(pattern_name: str, burst: int) -> str:
+    """``async-for``, or ``async-for x5`` for a burst of five."""
+    return pattern_name if burst == 1 else f"{pattern_name} x{burst}"
 
 
 @dataclass(frozen=True)
@@ -179,7 +186,6 @@ class PatternResult:
     stalls: tuple[StallSummary, ...]
     latency_ms: float
     error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def blocked_share(self) -> float:
@@ -207,7 +213,7 @@ class PatternResult:
     @property
     def label(self) -> str:
         """The pattern's name, with the burst size when there was one."""
-        return self.pattern if self.burst == 1 else f"{self.pattern} x{self.burst}"
+        return run_label(self.pattern, self.burst)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON export, with the verdict."""

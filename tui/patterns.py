@@ -224,7 +224,6 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 BY_NAME = {pattern.name: pattern for pattern in PATTERNS}
-BY_KEY = {pattern.key: pattern for pattern in PATTERNS}
 
 
 def find(name: str) -> Pattern:

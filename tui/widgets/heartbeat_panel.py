@@ -71,7 +71,13 @@ class HeartbeatPanel(Vertical):
         self._last_ping = latency
         self.ping_timeline.add(due + latency, latency, span=latency)
 
-    def show_stats(self, lag_max, lag_p99, ping_max, ping_p99) -> None:
+    def show_stats(
+        self,
+        lag_max: float | None,
+        lag_p99: float | None,
+        ping_max: float | None,
+        ping_p99: float | None,
+    ) -> None:
         """Update the numbers beside the graphs (seconds, or None)."""
         self.query_one("#lag-stats", StatsLine).figures = (
             self._last_lag,
