@@ -235,7 +235,9 @@ class LoopbeatApp(App):
             self._asgi_app, capacity=PING_CAPACITY, on_sample=self._on_ping
         )
         self.probe.start()
-        self.set_interval(STATS_SECONDS, self._refresh_stats)
+        # Owned by the panel it updates, so it stops when the panel is removed
+        # (an app timer kept firing while Textual tore the screen down).
+        self.heartbeat.set_interval(STATS_SECONDS, self._refresh_stats)
         # Django compiles URL patterns and SQL on first use, on the loop
         # thread; pay that before the first key press so it is not measured.
         for url in ("/ping", "/async/get-count"):
