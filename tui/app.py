@@ -68,6 +68,13 @@ class LoopbeatApp(App):
     """Fire fetch patterns at an in-process Django app and watch the loop."""
 
     CSS_PATH = "app.tcss"
+    # Textual sets these classes on the screen as it is sized, in one restyle;
+    # app.tcss shrinks the layout for .narrow and .short terminals.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "narrow"),
+        (110, "wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "short"), (34, "tall")]
     TITLE = "loopbeat"
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(p.key, f"run('{p.name}')", p.title, show=False) for p in PATTERNS),
@@ -176,10 +183,6 @@ class LoopbeatApp(App):
     def results_table(self) -> ResultsTable:
         return self.query_one(ResultsTable)
 
-    def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < 110, "narrow")
-        self.screen.set_class(self.size.height < 34, "short")
-
     # --- life cycle -------------------------------------------------------------
 
     async def on_mount(self) -> None:
@@ -202,7 +205,6 @@ class LoopbeatApp(App):
         self.query_one("#log").border_title = "events"
         self.pattern_list.focus()
         self.pattern_list.highlighted = 0
-        self.on_resize()
         self.screen.set_class(self._start_large, "large")
         self.show_latency()
         if self.live:
