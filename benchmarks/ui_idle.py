@@ -3,14 +3,25 @@
 Run: ``python benchmarks/ui_idle.py [--seconds 10] [--db PATH]``. Starts the
 app headless (``App.run_test``) on the demo database, lets it idle, and prints
 the loop's lag percentiles (what the monitor itself measured) and the process
-CPU use as a share of one core. Targets: idle p99 lag under 3 ms; CPU under
-3 % of one core (issue 7 measures the latter over 30 s).
+CPU use as a share of one core. Then it starts ``python -m tui`` for real on a
+pseudo-terminal of the same size, reads everything it draws as a terminal
+would, and prints that process's CPU over the same time: headless Textual
+writes nothing, and drawing to a terminal is part of what idling costs.
+Targets: idle p99 lag under 3 ms; CPU under 3 % of one core (issue 7 measures
+it over 30 s). Linux only (the child's CPU is read from /proc).
 """
 
 import argparse
 import asyncio
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
 import sys
 import tempfile
+import termios
 import time
 from pathlib import Path
 
@@ -40,7 +51,41 @@ async def idle(db_path: Path, seconds: float, size: tuple[int, int]) -> None:
     print(f"loop busy       : {stats.utilization:.1%} of wall time")
     verdict = "PASS" if stats.p99 < 0.003 else "MISS"
     print(f"target p99 < 3 ms: {verdict}")
-    print(f"process CPU     : {cpu / elapsed:.1%} of one core")
+    print(f"process CPU     : {cpu / elapsed:.1%} of one core (headless)")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def terminal_cpu(db_path: Path, seconds: float, size: tuple[int, int]) -> float:
+    """CPU share of one core used by ``python -m tui`` idling on a pty."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the app as a user starts it
+        os.execv(sys.executable, [sys.executable, "-m", "tui", "--db", str(db_path)])
+    width, height = size
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+
+    def drain(for_seconds: float) -> None:
+        end = time.monotonic() + for_seconds
+        while (left := end - time.monotonic()) > 0:
+            if select.select([fd], [], [], min(left, 0.1))[0]:
+                try:
+                    os.read(fd, 65536)
+                except OSError:  # the child has closed the terminal
+                    return
+
+    try:
+        drain(5.0)  # started, Django set up, warmed up
+        before = _cpu_seconds(pid)
+        drain(seconds)
+        return (_cpu_seconds(pid) - before) / seconds
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        drain(1.0)
+        os.waitpid(pid, 0)
+        os.close(fd)
 
 
 def main() -> int:
@@ -55,6 +100,9 @@ def main() -> int:
         build_database(db_path, SeedSizes(authors=50, books=2_000, reviews=2_000))
     width, height = (int(n) for n in args.size.split("x"))
     asyncio.run(idle(db_path, args.seconds, (width, height)))
+    cpu = terminal_cpu(db_path, args.seconds, (width, height))
+    verdict = "PASS" if cpu < 0.03 else "MISS"
+    print(f"on a terminal   : {cpu:.1%} of one core  (target < 3 %: {verdict})")
     return 0
 
 

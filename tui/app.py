@@ -237,9 +237,9 @@ class LoopbeatApp(App):
             self._asgi_app, capacity=PING_CAPACITY, on_sample=self._on_ping
         )
         self.probe.start()
-        # Owned by the panel it updates, so it stops when the panel is removed
+        # Driven by the panel it updates, so it stops when the panel is removed
         # (an app timer kept firing while Textual tore the screen down).
-        self.heartbeat.set_interval(STATS_SECONDS, self._refresh_stats)
+        self.heartbeat.update_figures_every(STATS_SECONDS, self._refresh_stats)
         # Django compiles URL patterns and SQL on first use, on the loop
         # thread; pay that before the first key press so it is not measured.
         for url in ("/ping", "/async/get-count"):
@@ -510,6 +510,7 @@ class LoopbeatApp(App):
         Callers check ``can_start`` first; the tour and the quiz await this.
         """
         self._in_flight += 1
+        self.heartbeat.busy = True
         number = next(self._run_numbers)
         run_id = f"run-{number}"
         label = run_label(pattern.name, burst)
@@ -523,6 +524,7 @@ class LoopbeatApp(App):
             raise
         finally:
             self._in_flight -= 1
+            self.heartbeat.busy = self._in_flight > 0
         self.show_result(run_id, number, result)
         return result
 

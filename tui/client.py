@@ -61,7 +61,7 @@ class PingProbe:
         interval: float = 0.05,
         capacity: int = 20_000,
         on_sample: Callable[[PingSample], None] | None = None,
-        idle_interval: float = 0.25,
+        idle_interval: float = 0.5,
     ) -> None:
         self.app = app
         self.interval = interval

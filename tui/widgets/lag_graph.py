@@ -10,6 +10,7 @@ import math
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -48,8 +49,10 @@ class LagGraph(Widget):
     """Columns of latency, newest on the right, on the shared log scale.
 
     Drawn line by line with one segment per run of equal colour: a graph is
-    redrawn ten times a second, and a span per cell would cost the loop more
-    than the lag it is there to show.
+    fed ten times a second, and a span per cell would cost the loop more than
+    the lag it is there to show. New values repaint only when they change the
+    picture (a cell's height or colour), so an idle loop, whose lag sits below
+    the 1 ms floor, costs no redraw at all.
     """
 
     DEFAULT_CSS = """
@@ -59,12 +62,15 @@ class LagGraph(Widget):
     }
     """
 
-    values: reactive[tuple[float | None, ...]] = reactive(tuple, layout=False)
+    values: reactive[tuple[float | None, ...]] = reactive(
+        tuple, layout=False, repaint=False
+    )
     """One value (seconds) per column, oldest first; None where nothing was seen."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._lines: list[Strip] | None = None
+        self._picture: tuple[tuple[int, ...], tuple[str, ...]] | None = None
 
     @property
     def columns(self) -> int:
@@ -72,10 +78,36 @@ class LagGraph(Widget):
         return max(1, self.size.width - LABEL_WIDTH)
 
     def watch_values(self) -> None:
-        self._lines = None
+        if self._cells() == self._picture:
+            return
+        old = self._lines
+        self._lines = new = self._draw()
+        # Repaint only the rows that changed: an idle graph scrolls one row of
+        # small bars, and every row repainted is a row written to the terminal.
+        changed = [
+            y
+            for y, line in enumerate(new)
+            if old is None or y >= len(old) or old[y] != line
+        ]
+        if changed:
+            top = changed[0]
+            self.refresh(Region(0, top, self.size.width, changed[-1] - top + 1))
 
     def on_resize(self) -> None:
         self._lines = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines = None  # the theme's colours are baked into the lines
+
+    def _cells(self) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """Each column's height in eighths of a row and its colour, as drawn."""
+        height, width = max(1, self.size.height), self.columns
+        values = list(self.values)[-width:]
+        values = [None] * (width - len(values)) + values
+        levels = tuple(round(scale_fraction(v) * height * 8) for v in values)
+        colours = tuple(severity_style(v) for v in values)
+        return levels, colours
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
@@ -92,10 +124,8 @@ class LagGraph(Widget):
         return rows
 
     def _draw(self) -> list[Strip]:
-        height, width = max(1, self.size.height), self.columns
-        values = list(self.values)[-width:]
-        values = [None] * (width - len(values)) + values
-        levels = [round(scale_fraction(v) * height * 8) for v in values]
+        height = max(1, self.size.height)
+        self._picture = levels, colours = self._cells()
         base = self.rich_style
         styles = {name: base + Style.parse(name) for name in SEVERITY_STYLES}
         label_style = base + Style(dim=True)
@@ -107,9 +137,9 @@ class LagGraph(Widget):
                 Segment(f"{labels.get(row, ''):>{LABEL_WIDTH - 1}}┤", label_style)
             ]
             run_style, run = None, []
-            for value, level in zip(values, levels, strict=True):
+            for colour, level in zip(colours, levels, strict=True):
                 fill = min(8, max(0, level - floor))
-                style = styles[severity_style(value)] if fill else run_style
+                style = styles[colour] if fill else run_style
                 if style is not run_style and run:
                     segments.append(Segment("".join(run), run_style or base))
                     run = []

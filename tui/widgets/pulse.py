@@ -4,7 +4,6 @@ import time
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.reactive import reactive
 from textual.widget import Widget
 
 
@@ -13,7 +12,9 @@ class Pulse(Widget):
 
     Both are redrawn from a timer on the event loop (``advance``): while the
     loop is blocked they stop dead, and the audience sees the freeze before
-    any graph does.
+    any graph does. The bar's position follows the clock, not the frame
+    count, so it moves at one speed whatever the frame rate, and after a
+    freeze it jumps by the time the loop lost.
     """
 
     DEFAULT_CSS = """
@@ -22,8 +23,8 @@ class Pulse(Widget):
     }
     """
 
-    frame: reactive[int] = reactive(0)
-    """Advances once per animation frame."""
+    CELLS_PER_SECOND = 10
+    """How fast the bar travels."""
 
     def __init__(
         self, *, id: str | None = None, clock: Callable[[], float] = time.perf_counter
@@ -33,14 +34,15 @@ class Pulse(Widget):
         self._started = clock()
 
     def advance(self) -> None:
-        """Move on one frame (called from the owner's animation timer)."""
-        self.frame += 1
+        """Draw the next frame (called from the owner's animation timer)."""
+        self.refresh()
 
     def render(self) -> Text:
-        clock = f" loop clock {self.clock() - self._started:8.2f} s "
+        elapsed = self.clock() - self._started
+        clock = f" loop clock {elapsed:8.2f} s "
         width = max(4, self.size.width - len(clock))
         travel = max(1, width - 3)
-        step = self.frame % (2 * travel)
+        step = int(elapsed * self.CELLS_PER_SECOND) % (2 * travel)
         position = step if step < travel else 2 * travel - step
         text = Text(no_wrap=True, overflow="crop")
         text.append("━" * position, style="dim")

@@ -1,0 +1,128 @@
+"""The heartbeat panel's drawing: what it repaints, and how often it animates."""
+
+import asyncio
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+
+from tests.test_app import started
+from tui.app import LoopbeatApp
+from tui.patterns import find
+from tui.widgets import heartbeat_panel
+from tui.widgets.heartbeat_panel import BUSY_FPS, CALM_FPS
+from tui.widgets.lag_graph import LagGraph
+from tui.widgets.pulse import Pulse
+
+
+class CountingGraph(LagGraph):
+    """A LagGraph that counts the rows Textual asks it to paint."""
+
+    def __init__(self) -> None:
+        super().__init__(id="graph")
+        self.rows_painted: list[int] = []
+
+    def render_line(self, y: int):
+        self.rows_painted.append(y)
+        return super().render_line(y)
+
+
+class GraphApp(App):
+    def compose(self) -> ComposeResult:
+        yield CountingGraph()
+
+
+def row_text(graph: LagGraph, y: int) -> str:
+    return graph.render_line(y).text
+
+
+async def test_a_graph_repaints_only_when_its_picture_changes() -> None:
+    app = GraphApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        graph = app.query_one(CountingGraph)
+        height = graph.size.height
+        graph.values = (0.0002,) * 9 + (0.003,)
+        await pilot.pause()
+        graph.values = (0.0002,) * 10
+        await pilot.pause()
+        graph.rows_painted.clear()
+
+        # Sub-millisecond jitter draws nothing on a 1 ms - 10 s scale.
+        graph.values = (0.0004, 0.0001, 0.0009) * 3
+        await pilot.pause()
+        assert graph.rows_painted == []
+
+        # One 50 ms spike: a bar appears, and only the rows it touches repaint.
+        graph.values = (0.0004,) * 9 + (0.05,)
+        await pilot.pause()
+        assert graph.rows_painted
+        assert set(graph.rows_painted) < set(range(height))
+        assert any("█" in row_text(graph, y) for y in range(height))
+
+
+async def test_a_graph_redraws_in_the_new_theme() -> None:
+    app = GraphApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        graph = app.query_one(CountingGraph)
+        graph.values = (0.5,) * 10
+        await pilot.pause()
+        before = graph.render_line(graph.size.height - 1)
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = graph.render_line(graph.size.height - 1)
+        assert after.text == before.text
+        assert after != before  # same bars, the new theme's background
+
+
+class PulseApp(App):
+    def __init__(self, clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        yield Pulse(id="pulse", clock=self.clock)
+
+
+async def test_the_pulse_moves_with_the_clock_not_the_frame_count() -> None:
+    now = [100.0]
+    app = PulseApp(lambda: now[0])
+    async with app.run_test(size=(80, 3)) as pilot:
+        pulse = app.query_one(Pulse)
+        await pilot.pause()
+
+        def bar_at() -> int:
+            return pulse.render().plain.index("▐")
+
+        start = bar_at()
+        for _ in range(5):  # frames drawn with no time passing: no movement
+            pulse.advance()
+            await pilot.pause()
+        assert bar_at() == start
+        now[0] += 1.0
+        assert bar_at() == start + Pulse.CELLS_PER_SECOND
+        assert "loop clock     1.00 s" in pulse.render().plain
+
+
+async def test_the_panel_animates_fast_only_while_runs_are_in_flight(
+    demo_db: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(heartbeat_panel, "LINGER_SECONDS", 1.0)
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        panel = app.heartbeat
+        assert panel.frame_rate == CALM_FPS
+        rates: list[float] = []
+
+        async def watch_rate() -> None:
+            while True:
+                rates.append(panel.frame_rate)
+                await asyncio.sleep(0.02)
+
+        watcher = asyncio.create_task(watch_rate())
+        # Two calibration sleeps of 100 ms, awaited: long enough to be seen.
+        await app.run_measured(find("sleep-await"), 3)
+        await pilot.pause()
+        watcher.cancel()
+        assert BUSY_FPS in rates
+        assert panel.frame_rate == BUSY_FPS  # lingers after the run
+        await asyncio.sleep(1.0 + 2 / CALM_FPS)
+        assert panel.frame_rate == CALM_FPS
