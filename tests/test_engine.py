@@ -251,6 +251,7 @@ def test_headless_prints_the_table_and_writes_json(
     assert "froze the loop for" in result.stdout
     assert "raised SynchronousOnlyOperation" in result.stdout
     assert "async-get-count:2" in result.stdout
+    assert "ticks recorded in" in result.stdout
     data = json.loads(out.read_text())
     assert [r["pattern"] for r in data["results"]] == [
         "sync-guarded",

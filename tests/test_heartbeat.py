@@ -165,6 +165,24 @@ async def test_nothing_survives_stop() -> None:
 
 
 @pytest.mark.asyncio
+async def test_the_monitor_counts_its_own_cost() -> None:
+    monitor = LoopMonitor()
+    assert monitor.own_cost == (0.0, 0.0)
+    started = time.perf_counter()
+    async with monitor:
+        await asyncio.sleep(0.2)
+        # The watchdog has work to do too: a stall to catch and name.
+        freeze(0.1)
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    loop_seconds, watchdog_cpu = monitor.own_cost
+    ticks = len(monitor.samples(since=float("-inf")))
+    assert ticks > 5
+    assert 0.0 < loop_seconds < elapsed / 2
+    assert 0.0 < watchdog_cpu < elapsed
+
+
+@pytest.mark.asyncio
 async def test_subscribers_get_samples_and_stalls_and_survive_a_broken_one(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
-from time import perf_counter
+from time import perf_counter, thread_time
 from typing import Any, Self
 
 logger = logging.getLogger(__name__)
@@ -327,6 +327,18 @@ class LoopMonitor:
         self._loop_thread_id = 0
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
+        self._tick_seconds = 0.0
+        self._watchdog_cpu = 0.0
+
+    @property
+    def own_cost(self) -> tuple[float, float]:
+        """What watching has cost so far: ``(loop seconds, watchdog CPU seconds)``.
+
+        The first is the time the loop spent recording ticks (the ticks'
+        scheduling inside asyncio is not included, nor what subscribers do);
+        the second is the watchdog thread's CPU time, counted when it stops.
+        """
+        return self._tick_seconds, self._watchdog_cpu
 
     @property
     def capacity(self) -> int:
@@ -537,6 +549,7 @@ class LoopMonitor:
             sample = self._record(now, now - self._tick_due)
             # Due again before subscribers run, so a slow one shows up as lag.
             self._tick_due = now + interval
+            self._tick_seconds += perf_counter() - now
             self._publish(sample)
 
     def _record(self, t: float, lag: float) -> Sample:
@@ -624,6 +637,7 @@ class LoopMonitor:
                 wait = threshold if since is None else since + threshold - now
         if stall is not None:
             self._end_stall(stall)
+        self._watchdog_cpu += thread_time()  # this thread's CPU since it started
 
     def _catch_stall(self, since: float) -> Stall | None:
         frame = sys._current_frames().get(self._loop_thread_id)

@@ -164,6 +164,14 @@ def run_headless(
         f"settling between them); simulated latency {netsim.latency_ms():g} ms; "
         f"heartbeat every {interval * 1000:g} ms ({report.monitor.mode} mode)"
     )
+    ticks = len(report.monitor.samples(since=float("-inf")))
+    tick_seconds, watchdog = report.monitor.own_cost
+    console.print(
+        f"the monitor's own work: {ticks:,} ticks recorded in "
+        f"{format_seconds(tick_seconds)} of loop time "
+        f"({tick_seconds / report.seconds:.2%} of the run); its watchdog thread "
+        f"used {format_seconds(watchdog)} of CPU"
+    )
     session = session_of(report, db_path)
     if json_path is not None:
         write_atomically(json_path, json.dumps(session_json(session), indent=1))

@@ -17,9 +17,9 @@ BUSY_FPS = 10
 """Frames a second while requests are in flight: a freeze is seen to start."""
 CALM_FPS = 2
 """Frames a second between experiments (two graph columns a frame). Each frame
-is a screen update written to the terminal, the idle app's largest cost: at 2
-instead of 10 the app idles at about 2.5 % of a core instead of 5 %
-(benchmarks/ui_idle.py)."""
+is a screen update written to the terminal, the idle app's largest cost; at
+this rate the whole app idles at about 2.5 % of one core (benchmarks/ui_idle.py).
+"""
 LINGER_SECONDS = 3.0
 """How long the busy rate outlasts the last request, so the aftermath (pings
 catching up, the last columns) is drawn as smoothly as the run."""
@@ -105,7 +105,8 @@ class HeartbeatPanel(Vertical):
         self.call_after_refresh(self.redraw)
 
     def _frame(self) -> None:
-        # One timer drives both, so each frame costs one screen update.
+        # One timer drives the numbers, the pulse and the graphs, so each frame
+        # costs one screen update.
         now = self.clock()
         if self._figures is not None and now >= self._figures_due:
             self._figures_due = now + self._figures_every
