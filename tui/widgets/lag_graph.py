@@ -176,7 +176,9 @@ class StatsLine(Widget):
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{self.label:<8}", style="bold")
+        # 44 cells fit it spaced out; an 80-column terminal has 42 to spare.
+        gap = "  " if self.size.width >= 44 else " "
         for label, value in zip(("now", "max", "p99"), self.figures, strict=True):
-            text.append(f"  {label} ", style="dim")
+            text.append(f"{gap}{label} ", style="dim")
             text.append(f"{format_seconds(value):>6}", style=severity_style(value))
         return text
