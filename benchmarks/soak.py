@@ -2,8 +2,11 @@
 
 Run: ``python benchmarks/soak.py [--minutes 10] [--db PATH]``. Prints RSS at
 the start and every minute (or every ``--report-every`` seconds), with the
-heartbeat samples, results and stalls kept, against their bounds. Target: RSS
-growth under 5 MB after the first minute; every buffer within its bound.
+heartbeat samples, busy periods, results and stalls kept, against their
+bounds, and the memory blocks Python has allocated (``sys.getallocatedblocks``):
+flat blocks with rising RSS mean the C allocator is holding freed memory, not
+that Python objects leak. Target: RSS growth under 5 MB after the first
+minute; every buffer within its bound.
 """
 
 import argparse
@@ -26,7 +29,7 @@ def rss_mb() -> float:
 
 
 async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
-    from tui.app import MAX_RESULTS, LoopbeatApp
+    from tui.app import MAX_RESULTS, PING_CAPACITY, LoopbeatApp
     from tui.widgets.tour_panel import TourPanel
 
     app = LoopbeatApp(db_path)
@@ -38,21 +41,33 @@ async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
         laps = 0
         ok = True
         print(
-            " minute   RSS MB  growth  samples/cap  results/cap  stalls/cap  tour laps"
+            " minute   RSS MB  growth   py blocks  samples/cap  busy/cap"
+            "     pings/cap  results/cap  stalls/cap  tour laps"
         )
         while True:
             now = time.monotonic()
             if now >= next_report:
                 monitor = app.monitor
                 samples = len(monitor.samples(since=float("-inf")))
+                busy = len(monitor.busy_periods(since=float("-inf")))
+                pings = len(app.probe.samples())
                 growth = 0.0 if baseline is None else rss_mb() - baseline
                 print(
                     f"{(now - started) / 60:7.1f} {rss_mb():8.1f} {growth:+7.1f}"
+                    f" {sys.getallocatedblocks():>11,}"
                     f" {samples:>6}/{monitor.capacity:<6}"
+                    f" {busy:>6}/{monitor.capacity:<6}"
+                    f" {pings:>5}/{PING_CAPACITY:<6}"
                     f" {len(app.results):>5}/{MAX_RESULTS:<6}"
-                    f" {len(monitor.stalls):>4}/{monitor.max_stalls:<6} {laps:>6}"
+                    f" {len(monitor.stalls):>4}/{monitor.max_stalls:<6} {laps:>6}",
+                    flush=True,
                 )
-                ok &= samples <= monitor.capacity and len(app.results) <= MAX_RESULTS
+                ok &= (
+                    samples <= monitor.capacity
+                    and busy <= monitor.capacity + 1  # + the one going on now
+                    and pings <= PING_CAPACITY
+                    and len(app.results) <= MAX_RESULTS
+                )
                 if baseline is None and now - started >= min(60, report_every):
                     baseline = rss_mb()
                 next_report += report_every

@@ -108,7 +108,7 @@ def test_missed_tick_correction_adds_the_swallowed_ticks() -> None:
 
 
 def test_stats_over_a_span_are_exact() -> None:
-    monitor = LoopMonitor(interval=0.25, busy_floor=0.5)
+    monitor = LoopMonitor(interval=0.25, busy_floor=0.5, window=1000)
     for t in range(1, 100):
         monitor._record(float(t), 0.0)
     monitor._record(100.0, 1.0)  # one freeze that swallowed three ticks
@@ -136,6 +136,23 @@ def test_ring_buffers_stay_bounded() -> None:
     assert len(monitor.busy_periods(**everything)) == 100
     assert len(monitor._totals) == 100
     assert monitor.samples(**everything)[-1].t == 99_999 * 0.005
+
+
+def test_history_older_than_the_window_is_dropped() -> None:
+    # Memory stops growing after one window, not when a buffer at last fills.
+    monitor = LoopMonitor(interval=0.005, window=10.0, use_selector=False)
+    for i in range(10_000):  # 50 s of ticks, every tenth 2 ms late
+        monitor._record(i * 0.005, 0.002 if i % 10 == 0 else 0.0)
+    everything = {"since": float("-inf"), "until": float("inf")}
+    samples = monitor.samples(**everything)
+    periods = monitor.busy_periods(**everything)
+
+    assert samples[-1].t - samples[0].t <= 10.0
+    assert len(samples) == pytest.approx(2000, abs=2)
+    assert len(samples) < monitor.capacity
+    assert len(monitor._totals) == len(samples)
+    assert periods[0].end >= periods[-1].start - 10.0
+    assert len(periods) == pytest.approx(200, abs=2)
 
 
 @pytest.mark.asyncio

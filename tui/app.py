@@ -32,6 +32,7 @@ from tui.eventlog import EventLogHandler
 from tui.export import ExportError, Session, export_session, write_atomically
 from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor, Sample, Stall, percentile
+from tui.memory import limit_malloc_arenas
 from tui.patterns import PATTERNS, Pattern, find
 from tui.themes import HIGH_CONTRAST
 from tui.widgets.big_figure import BigFigure
@@ -223,6 +224,8 @@ class LoopbeatApp(App):
         from demoapp.bootstrap import configure_django
         from tui.inprocess import get
 
+        # Before the request threads start (see tui/memory.py).
+        limit_malloc_arenas()
         # Django is set up in a thread: the first frame appears as fast as a
         # bare Textual app's, and the imports are paid while it is on screen.
         await asyncio.to_thread(configure_django, self.db_path)

@@ -245,8 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     netsim.set_latency_ms(args.latency_ms)
     if args.headless:
         from demoapp.bootstrap import configure_django
+        from tui.memory import limit_malloc_arenas
         from tui.report import run_headless
 
+        limit_malloc_arenas()
         configure_django(db_path)
         return run_headless(
             args.patterns or default_experiments(),

@@ -268,9 +268,12 @@ class LoopMonitor:
 
     Args:
         interval: Seconds between heartbeat ticks.
-        window: Seconds of history the statistics cover when no span is given.
+        window: Seconds of history kept (older ticks and busy periods are
+            dropped as new ones come), and the span statistics cover when no
+            span is given.
         capacity: Most ticks, and most busy periods, kept; by default enough
-            ticks for ``window``.
+            ticks for ``window``. Memory stops growing once ``window`` has
+            passed, however busy the loop.
         stall_threshold: A busy period longer than this (seconds) is a stall.
         busy_floor: Busy periods shorter than this (seconds) only go into the
             running total for utilization, not into the list of periods.
@@ -561,10 +564,20 @@ class LoopMonitor:
             # the watchdog matches its stall against.
             self._busy_total += max(lag, 0.0)
             if lag >= self.busy_floor:
-                self._busy.append(BusyPeriod(t - lag, lag))
-        self._samples.append(sample)
+                self._keep_busy(BusyPeriod(t - lag, lag))
+        samples, horizon = self._samples, t - self.window
+        while samples and samples[0].t < horizon:
+            samples.popleft()
+            self._totals.popleft()
+        samples.append(sample)
         self._totals.append(self._busy_total)
         return sample
+
+    def _keep_busy(self, period: BusyPeriod) -> None:
+        busy, horizon = self._busy, period.start - self.window
+        while busy and busy[0].end < horizon:
+            busy.popleft()
+        busy.append(period)
 
     def _busy_ended(self, now: float) -> None:
         """Close the current busy period; the hot path, called on every select."""
@@ -574,7 +587,7 @@ class LoopMonitor:
         duration = now - since
         self._busy_total += duration
         if duration >= self.busy_floor:
-            self._busy.append(BusyPeriod(since, duration))
+            self._keep_busy(BusyPeriod(since, duration))
         # Cleared only after the append: the watchdog takes a change here to
         # mean the period is over and its record is in.
         self._busy_since = None

@@ -1,0 +1,36 @@
+"""Keep memory flat through a long talk: cap glibc's malloc arenas.
+
+Django's ASGI handler runs each request's synchronous work on a thread of its
+own (``ThreadSensitiveContext``), and the ping probe alone sends a request
+every 50 ms during a run, so an hour's session starts tens of thousands of
+threads. glibc hands threads malloc arenas of their own, up to eight per core,
+and each arena keeps the high-water mark of what it once held. The process's
+RSS then creeps up for minutes after every Python buffer is full, though
+Python's own allocations stay flat (``benchmarks/soak.py`` shows both). Two
+arenas, what ``MALLOC_ARENA_MAX=2`` gives many Python services, stop the creep.
+"""
+
+import os
+import sys
+
+M_ARENA_MAX = -8
+"""glibc's mallopt parameter number for the arena limit (malloc.h)."""
+
+
+def limit_malloc_arenas(count: int = 2) -> bool:
+    """Cap the number of malloc arenas at ``count``; True if the cap was set.
+
+    A no-op (False) off Linux, on a C library without ``mallopt``, or when the
+    user chose their own limit with ``MALLOC_ARENA_MAX``. Call it early: arenas
+    made before the call are kept.
+    """
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    import ctypes  # here, not at the top: it is not needed before the first frame
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    return mallopt(M_ARENA_MAX, count) == 1
