@@ -13,6 +13,7 @@ it over 30 s). Linux only (the child's CPU is read from /proc).
 
 import argparse
 import asyncio
+import contextlib
 import fcntl
 import os
 import pty
@@ -63,7 +64,12 @@ def terminal_cpu(db_path: Path, seconds: float, size: tuple[int, int]) -> float:
     """CPU share of one core used by ``python -m tui`` idling on a pty."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the app as a user starts it
-        os.execv(sys.executable, [sys.executable, "-m", "tui", "--db", str(db_path)])
+        try:
+            os.execv(
+                sys.executable, [sys.executable, "-m", "tui", "--db", str(db_path)]
+            )
+        finally:
+            os._exit(127)  # never run the parent's code in the child
     width, height = size
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
@@ -78,13 +84,18 @@ def terminal_cpu(db_path: Path, seconds: float, size: tuple[int, int]) -> float:
 
     try:
         drain(5.0)  # started, Django set up, warmed up
-        before = _cpu_seconds(pid)
+        before, since = _cpu_seconds(pid), time.monotonic()
         drain(seconds)
-        return (_cpu_seconds(pid) - before) / seconds
+        cpu, elapsed = _cpu_seconds(pid) - before, time.monotonic() - since
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            raise SystemExit("the app exited during the measurement; run it by hand")
+        return cpu / elapsed
     finally:
-        os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # gone already
+            os.kill(pid, signal.SIGTERM)
         drain(1.0)
-        os.waitpid(pid, 0)
+        with contextlib.suppress(ChildProcessError):  # reaped already
+            os.waitpid(pid, 0)
         os.close(fd)
 
 

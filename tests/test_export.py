@@ -410,6 +410,7 @@ async def test_capture_copies_a_live_monitor() -> None:
         assert without_probe.pings == ()
         assert session.meta["python"] == "3"
         assert session.meta["interval_s"] == 0.005
+        assert session.meta["heartbeat_window_s"] == monitor.window
         assert session.meta["monitor_mode"] == monitor.mode
         # A copy: the monitor's own (mutable) stall may change, the snapshot not.
         assert session.stalls == tuple(monitor.stalls)

@@ -4,6 +4,7 @@ import asyncio
 from pathlib import Path
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from tests.test_app import started
 from tui.app import LoopbeatApp
@@ -66,11 +67,32 @@ async def test_a_graph_redraws_in_the_new_theme() -> None:
         graph.values = (0.5,) * 10
         await pilot.pause()
         before = graph.render_line(graph.size.height - 1)
+        graph.rows_painted.clear()
         app.theme = "textual-light"
         await pilot.pause()
+        assert graph.rows_painted  # repainted on screen, not only on request
         after = graph.render_line(graph.size.height - 1)
         assert after.text == before.text
         assert after != before  # same bars, the new theme's background
+
+
+async def test_an_idle_graph_redraws_when_its_height_changes() -> None:
+    # Sub-millisecond values draw no bars at any height; only the axis grows.
+    app = GraphApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        graph = app.query_one(CountingGraph)
+        for values in ((0.0002,) * 10, (0.0002,) * 9 + (0.003,), (0.0002,) * 10):
+            graph.values = values  # a bar came and went: the lines are cached
+            await pilot.pause()
+        graph.styles.height = 10
+        graph.values = (0.0003,) * 10  # the panel's next frame: same picture
+        await pilot.pause()
+        graph.values = (0.0002,) * 10
+        await pilot.pause()
+        assert graph.size.height == 10
+        # What the screen holds for the graph, as the compositor reads it.
+        shown = graph.render_lines(Region(0, 0, graph.size.width, 10))
+        assert all("┤" in line.text for line in shown), [s.text for s in shown]
 
 
 class PulseApp(App):

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from tui import heartbeat
-from tui.heartbeat import LoopMonitor, Sample, Stall, corrected_lags, percentile
+from tui.heartbeat import (
+    LoopMonitor,
+    MonitorCost,
+    Sample,
+    Stall,
+    corrected_lags,
+    percentile,
+)
 
 BLOCK = 0.2
 WAIT = 5.0  # ceiling for waiting on an event, never a timing claim
@@ -184,7 +191,7 @@ async def test_nothing_survives_stop() -> None:
 @pytest.mark.asyncio
 async def test_the_monitor_counts_its_own_cost() -> None:
     monitor = LoopMonitor()
-    assert monitor.own_cost == (0.0, 0.0)
+    assert monitor.own_cost == MonitorCost(0, 0.0, 0.0)
     started = time.perf_counter()
     async with monitor:
         await asyncio.sleep(0.2)
@@ -192,11 +199,10 @@ async def test_the_monitor_counts_its_own_cost() -> None:
         freeze(0.1)
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - started
-    loop_seconds, watchdog_cpu = monitor.own_cost
-    ticks = len(monitor.samples(since=float("-inf")))
-    assert ticks > 5
-    assert 0.0 < loop_seconds < elapsed / 2
-    assert 0.0 < watchdog_cpu < elapsed
+    cost = monitor.own_cost
+    assert cost.ticks == len(monitor.samples(since=float("-inf"))) > 5
+    assert 0.0 < cost.loop_seconds < elapsed / 2
+    assert 0.0 < cost.watchdog_cpu_seconds < elapsed
 
 
 @pytest.mark.asyncio

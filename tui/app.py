@@ -517,10 +517,10 @@ class LoopbeatApp(App):
         number = next(self._run_numbers)
         run_id = f"run-{number}"
         label = run_label(pattern.name, burst)
-        self.results_table.add_running(run_id, number, label)
-        blocking = " (blocks the loop on purpose)" if pattern.blocks_loop else ""
-        self.log_event(f"#{number} {label}: GET {pattern.url}{blocking}")
         try:
+            self.results_table.add_running(run_id, number, label)
+            blocking = " (blocks the loop on purpose)" if pattern.blocks_loop else ""
+            self.log_event(f"#{number} {label}: GET {pattern.url}{blocking}")
             result = await self.runner.run(pattern, burst)
         except Exception as error:
             self.results_table.fail(run_id, f"{type(error).__name__}: {error}")

@@ -100,6 +100,9 @@ class Session:
             stalls=tuple(replace(stall) for stall in monitor.stalls),
             meta={
                 "interval_s": monitor.interval,
+                # Ticks and busy periods cover this much, up to the snapshot;
+                # runs and stalls are kept by count and may be older.
+                "heartbeat_window_s": monitor.window,
                 "monitor_mode": monitor.mode,
                 "stall_threshold_s": monitor.stall_threshold,
                 **(meta or {}),

@@ -98,6 +98,23 @@ class Stall:
 
 
 @dataclass(frozen=True, slots=True)
+class MonitorCost:
+    """What the monitor itself has cost.
+
+    Attributes:
+        ticks: Ticks taken since it started.
+        loop_seconds: Time the loop spent recording them; the ticks'
+            scheduling inside asyncio is not included, nor what subscribers do.
+        watchdog_cpu_seconds: CPU time of the watchdog thread, counted when
+            the monitor stops (0 until then).
+    """
+
+    ticks: int
+    loop_seconds: float
+    watchdog_cpu_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class LagStats:
     """The loop's lateness over a span of time; every figure is in seconds.
 
@@ -330,18 +347,14 @@ class LoopMonitor:
         self._loop_thread_id = 0
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
+        self._ticks = 0
         self._tick_seconds = 0.0
         self._watchdog_cpu = 0.0
 
     @property
-    def own_cost(self) -> tuple[float, float]:
-        """What watching has cost so far: ``(loop seconds, watchdog CPU seconds)``.
-
-        The first is the time the loop spent recording ticks (the ticks'
-        scheduling inside asyncio is not included, nor what subscribers do);
-        the second is the watchdog thread's CPU time, counted when it stops.
-        """
-        return self._tick_seconds, self._watchdog_cpu
+    def own_cost(self) -> "MonitorCost":
+        """What watching has cost so far (see ``MonitorCost``)."""
+        return MonitorCost(self._ticks, self._tick_seconds, self._watchdog_cpu)
 
     @property
     def capacity(self) -> int:
@@ -552,6 +565,7 @@ class LoopMonitor:
             sample = self._record(now, now - self._tick_due)
             # Due again before subscribers run, so a slow one shows up as lag.
             self._tick_due = now + interval
+            self._ticks += 1
             self._tick_seconds += perf_counter() - now
             self._publish(sample)
 

@@ -164,13 +164,12 @@ def run_headless(
         f"settling between them); simulated latency {netsim.latency_ms():g} ms; "
         f"heartbeat every {interval * 1000:g} ms ({report.monitor.mode} mode)"
     )
-    ticks = len(report.monitor.samples(since=float("-inf")))
-    tick_seconds, watchdog = report.monitor.own_cost
+    cost = report.monitor.own_cost
     console.print(
-        f"the monitor's own work: {ticks:,} ticks recorded in "
-        f"{format_seconds(tick_seconds)} of loop time "
-        f"({tick_seconds / report.seconds:.2%} of the run); its watchdog thread "
-        f"used {format_seconds(watchdog)} of CPU"
+        f"the monitor's own work: {cost.ticks:,} ticks recorded in "
+        f"{format_seconds(cost.loop_seconds)} of loop time "
+        f"({cost.loop_seconds / report.seconds:.2%} of the run); its watchdog "
+        f"thread used {format_seconds(cost.watchdog_cpu_seconds)} of CPU"
     )
     session = session_of(report, db_path)
     if json_path is not None:

@@ -108,7 +108,10 @@ class HeartbeatPanel(Vertical):
         # One timer drives the numbers, the pulse and the graphs, so each frame
         # costs one screen update.
         now = self.clock()
-        if self._figures is not None and now >= self._figures_due:
+        # Half a frame of slack: timers fire a little late or early, and a
+        # strict comparison would skip every other refresh at the calm rate.
+        slack = 0.5 / self._fps
+        if self._figures is not None and now >= self._figures_due - slack:
             self._figures_due = now + self._figures_every
             self._figures()
         self.query_one(Pulse).advance()

@@ -10,7 +10,7 @@ import math
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -28,6 +28,9 @@ GOOD, WARN = 0.01, 0.1
 
 
 SEVERITY_STYLES = ("green", "yellow", "bold red")
+
+Picture = tuple[Size, tuple[int, ...], tuple[str, ...]]
+"""What a graph shows: its size, and each column's height and colour."""
 
 
 def severity_style(seconds: float | None) -> str:
@@ -70,7 +73,7 @@ class LagGraph(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._lines: list[Strip] | None = None
-        self._picture: tuple[tuple[int, ...], tuple[str, ...]] | None = None
+        self._picture: Picture | None = None
 
     @property
     def columns(self) -> int:
@@ -94,20 +97,24 @@ class LagGraph(Widget):
             self.refresh(Region(0, top, self.size.width, changed[-1] - top + 1))
 
     def on_resize(self) -> None:
-        self._lines = None
+        # Textual painted the old rows at the new size before this ran; the
+        # labels move with the height, so draw it all again.
+        self._lines = self._picture = None
+        self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines = None  # the theme's colours are baked into the lines
+        # The theme's colours are baked into the lines.
+        self._lines = self._picture = None
 
-    def _cells(self) -> tuple[tuple[int, ...], tuple[str, ...]]:
-        """Each column's height in eighths of a row and its colour, as drawn."""
+    def _cells(self) -> Picture:
+        """The graph's size, and each column's height in eighths and colour."""
         height, width = max(1, self.size.height), self.columns
         values = list(self.values)[-width:]
         values = [None] * (width - len(values)) + values
         levels = tuple(round(scale_fraction(v) * height * 8) for v in values)
         colours = tuple(severity_style(v) for v in values)
-        return levels, colours
+        return self.size, levels, colours
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
@@ -125,7 +132,7 @@ class LagGraph(Widget):
 
     def _draw(self) -> list[Strip]:
         height = max(1, self.size.height)
-        self._picture = levels, colours = self._cells()
+        self._picture = _, levels, colours = self._cells()
         base = self.rich_style
         styles = {name: base + Style.parse(name) for name in SEVERITY_STYLES}
         label_style = base + Style(dim=True)
