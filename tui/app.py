@@ -29,7 +29,6 @@ from tui.client import (
     run_label,
 )
 from tui.eventlog import EventLogHandler
-from tui.export import ExportError, Session, export_session, write_atomically
 from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor, Sample, Stall, percentile
 from tui.memory import limit_malloc_arenas
@@ -409,6 +408,9 @@ class LoopbeatApp(App):
 
     async def action_export(self) -> None:
         """Write the session as JSON, CSV and a Chrome trace (in a thread)."""
+        # Imported on first use: nothing before the first frame needs it.
+        from tui.export import ExportError, Session, export_session
+
         if self.monitor is None:
             self.notify("nothing measured yet", timeout=2)
             return
@@ -432,6 +434,8 @@ class LoopbeatApp(App):
 
     async def action_screenshot_svg(self) -> None:
         """Save the screen as an SVG file in the export directory."""
+        from tui.export import write_atomically
+
         path = self.export_dir / time.strftime("loopbeat-%Y%m%d-%H%M%S.svg")
         svg = self.export_screenshot()
         try:
