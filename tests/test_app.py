@@ -10,7 +10,7 @@ from tests.factories import make_result
 from tui import app as app_module
 from tui.app import MAX_IN_FLIGHT, LoopbeatApp
 from tui.client import PatternResult, StallSummary
-from tui.heartbeat import Stall
+from tui.loopstats import Stall
 from tui.patterns import PATTERNS
 from tui.widgets.pattern_detail import SourceView
 from tui.widgets.results import ResultsTable

@@ -27,7 +27,8 @@ from tui.export import (
     session_json,
     write_atomically,
 )
-from tui.heartbeat import BusyPeriod, LoopMonitor, Sample, Stall
+from tui.heartbeat import LoopMonitor
+from tui.loopstats import BusyPeriod, Sample, Stall
 
 T0 = 1000.0  # an arbitrary perf_counter origin: everything is relative to it
 WORKER = "ThreadPoolExecutor-3_0"

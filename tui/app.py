@@ -30,7 +30,8 @@ from tui.client import (
 )
 from tui.eventlog import EventLogHandler
 from tui.formatting import format_seconds
-from tui.heartbeat import LoopMonitor, Sample, Stall, percentile
+from tui.heartbeat import LoopMonitor
+from tui.loopstats import Sample, Stall, percentile
 from tui.memory import limit_malloc_arenas
 from tui.patterns import PATTERNS, Pattern, find
 from tui.themes import HIGH_CONTRAST

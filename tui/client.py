@@ -16,8 +16,9 @@ from typing import Any
 
 from demoapp import netsim
 from tui.formatting import format_seconds
-from tui.heartbeat import LoopMonitor, percentile
+from tui.heartbeat import LoopMonitor
 from tui.inprocess import AsgiResponse, get
+from tui.loopstats import percentile
 from tui.patterns import Pattern
 
 FROZEN_SHARE = 0.7

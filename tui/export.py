@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from tui.client import PatternResult, PingProbe, PingSample
-from tui.heartbeat import BusyPeriod, LoopMonitor, Sample, Stall
+from tui.heartbeat import LoopMonitor
+from tui.loopstats import BusyPeriod, Sample, Stall
 
 CSV_COLUMNS = (
     "number",

@@ -5,7 +5,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.formatting import format_seconds
-from tui.heartbeat import Stall
+from tui.loopstats import Stall
 
 
 class StallLine(Widget):

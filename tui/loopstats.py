@@ -1,0 +1,154 @@
+"""What the heartbeat records, and the statistics read off it.
+
+The records (``Sample``, ``BusyPeriod``, ``Stall``) and the summaries
+(``LagStats``, ``MonitorCost``) that ``tui.heartbeat.LoopMonitor`` produces,
+and the two pure functions its statistics rest on: nearest-rank
+``percentile`` and ``corrected_lags`` for the ticks a freeze swallowed.
+Standard library only, like the monitor.
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One heartbeat tick.
+
+    Attributes:
+        t: When the tick ran (perf_counter seconds).
+        lag: How late it ran: actual sleep minus the interval, in seconds.
+    """
+
+    t: float
+    lag: float
+
+
+@dataclass(frozen=True, slots=True)
+class BusyPeriod:
+    """A stretch of time during which the loop could not react to anything.
+
+    Attributes:
+        start: When it began (perf_counter seconds).
+        duration: How long it lasted, in seconds.
+    """
+
+    start: float
+    duration: float
+
+    @property
+    def end(self) -> float:
+        """When it ended (perf_counter seconds)."""
+        return self.start + self.duration
+
+
+@dataclass(slots=True)
+class Stall:
+    """A busy period longer than the stall threshold, and the code behind it.
+
+    Frames read like ``demoapp/views.py:42 in books_sync``, with paths relative
+    to the project root or to site-packages.
+
+    Attributes:
+        start: When the loop stopped reacting (perf_counter seconds).
+        duration: How long it stayed stuck, in seconds; None while it still is.
+        project_frame: The innermost frame in project code, if any.
+        innermost_frame: The innermost Python frame overall.
+        stack: The loop thread's stack when caught, innermost last.
+    """
+
+    start: float
+    duration: float | None
+    project_frame: str | None
+    innermost_frame: str
+    stack: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorCost:
+    """What the monitor itself has cost.
+
+    Attributes:
+        ticks: Ticks taken since it started.
+        loop_seconds: Time the loop spent recording them; the ticks'
+            scheduling inside asyncio is not included, nor what subscribers do.
+        watchdog_cpu_seconds: CPU time of the watchdog thread, counted when
+            the monitor stops (0 until then).
+    """
+
+    ticks: int
+    loop_seconds: float
+    watchdog_cpu_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LagStats:
+    """The loop's lateness over a span of time; every figure is in seconds.
+
+    Attributes:
+        count: How many lag values the percentiles describe (with missed-tick
+            correction this includes the synthetic ones).
+        p50: Median tick lag.
+        p95: 95th percentile tick lag.
+        p99: 99th percentile tick lag.
+        max: The worst wait in the span: the larger of the worst tick lag and
+            the longest busy period.
+        blocked: Total time the loop was blocked: the larger of the summed busy
+            periods and the summed tick lags, each counting stretches of at
+            least the monitor's ``busy_floor``.
+        utilization: Share of the span's wall time the loop was busy, 0 to 1.
+        span: Length of the span the figures cover.
+    """
+
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+    blocked: float
+    utilization: float
+    span: float
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile: the ``ceil(p/100 * n)``-th smallest value.
+
+    Args:
+        sorted_values: The values, in ascending order.
+        p: The percentile, from 0 to 100.
+
+    Returns:
+        The value at that rank, or 0.0 when there are no values.
+    """
+    if not sorted_values:
+        return 0.0
+    # p * n / 100 rather than p / 100 * n: 7 / 100 * 100 is 7.000000000000001.
+    rank = math.ceil(p * len(sorted_values) / 100)
+    return sorted_values[min(max(rank, 1), len(sorted_values)) - 1]
+
+
+def corrected_lags(lags: Iterable[float], interval: float) -> list[float]:
+    """Add the ticks a long lag swallowed (HdrHistogram's expected-interval fix).
+
+    A 1 s freeze with a 5 ms interval is one late tick, but 200 ticks that
+    should have run never did; left out, they would let the percentiles look
+    healthy. So a lag ``L`` also adds ``L - interval``, ``L - 2 * interval``,
+    and so on while the value stays above zero.
+
+    Args:
+        lags: Tick lags, in seconds.
+        interval: The tick interval they were measured with, in seconds.
+
+    Returns:
+        Each lag followed by its synthetic ones.
+    """
+    values: list[float] = []
+    for lag in lags:
+        values.append(lag)
+        missed = 1
+        # Multiply rather than subtract repeatedly, so errors do not accumulate.
+        while (value := lag - missed * interval) > 0:
+            values.append(value)
+            missed += 1
+    return values
