@@ -1,13 +1,14 @@
 """Keep memory flat through a long talk: cap glibc's malloc arenas.
 
 Django's ASGI handler runs each request's synchronous work on a thread of its
-own (``ThreadSensitiveContext``), and the ping probe alone sends two
-requests a second between runs and twenty during them, so an hour's session
-starts thousands of threads. glibc hands threads malloc arenas of their own, up to eight per core,
-and each arena keeps the high-water mark of what it once held. The process's
-RSS then creeps up for minutes after every Python buffer is full, though
-Python's own allocations stay flat (``benchmarks/soak.py`` shows both). Two
-arenas, what ``MALLOC_ARENA_MAX=2`` gives many Python services, stop the creep.
+own (``ThreadSensitiveContext``), and the ping probe alone sends two requests
+a second between runs and twenty during them, so an hour's session starts
+thousands of threads. glibc hands threads malloc arenas of their own, up to
+eight per core, and each arena keeps the high-water mark of what it once
+held. The process's RSS then creeps up for minutes after every Python buffer
+is full, though Python's own allocations stay flat (``benchmarks/soak.py``
+shows both). Two arenas, what ``MALLOC_ARENA_MAX=2`` gives many Python
+services, stop the creep.
 """
 
 import os
