@@ -36,14 +36,15 @@ MASHABLE = [
 
 async def test_mashing_keys_keeps_the_app_responsive(demo_db: Path) -> None:
     app = LoopbeatApp(demo_db)
-    peak = 0
+    peak = runs = 0
     async with started(app) as pilot:
         real_start = app.start_run
 
         def counting_start(pattern, burst):
-            nonlocal peak
+            nonlocal peak, runs
             started_run = real_start(pattern, burst)
             peak = max(peak, app.in_flight)
+            runs += started_run
             return started_run
 
         app.start_run = counting_start
@@ -62,7 +63,8 @@ async def test_mashing_keys_keeps_the_app_responsive(demo_db: Path) -> None:
         await pilot.pause()
         assert peak <= MAX_IN_FLIGHT
         assert app.in_flight == 0
-        assert app.results, "some runs must have happened"
+        # Not app.results: an "x" among the keys clears it.
+        assert runs > 0, "some runs must have happened"
         # Still responsive: a fresh key press runs and is measured.
         result = await run_and_wait(pilot, "e")
         assert result.error is None

@@ -33,3 +33,19 @@ def test_the_cap_is_set_on_glibc() -> None:
 def test_a_users_own_limit_is_left_alone() -> None:
     env = {**os.environ, "MALLOC_ARENA_MAX": "4"}
     assert cap_set_in_a_fresh_process(env) == "False"
+
+
+def test_freezing_leaves_only_new_objects_to_collect() -> None:
+    import gc
+
+    from tui.memory import freeze_survivors
+
+    survivor = [object()]
+    try:
+        freeze_survivors()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is survivor for o in gc.get_objects())  # out of reach
+        newcomer = [object()]
+        assert any(o is newcomer for o in gc.get_objects())
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual

@@ -32,7 +32,7 @@ from tui.eventlog import EventLogHandler
 from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import Sample, Stall, percentile
-from tui.memory import limit_malloc_arenas
+from tui.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
 from tui.patterns import PATTERNS, Pattern, find
 from tui.themes import HIGH_CONTRAST
 from tui.widgets.big_figure import BigFigure
@@ -233,6 +233,7 @@ class LoopbeatApp(App):
             from demoapp.asgi import application
 
             self._asgi_app = application
+        freeze_survivors()  # before the monitor starts: a one-off pause
         self.monitor = LoopMonitor(interval=self.interval, excluded_files=NOT_TO_BLAME)
         self.monitor.start()
         self.monitor.subscribe(self._on_monitor_item)
@@ -253,11 +254,15 @@ class LoopbeatApp(App):
             self.action_tour()
 
     async def on_unmount(self) -> None:
+        # The monitor may still hand over a stall while it stops, and the
+        # widgets it would be shown on are going.
+        self._quitting = True
         logging.getLogger().removeHandler(self._log_handler)
         if self.probe is not None:
             await self.probe.stop()
         if self.monitor is not None:
             await self.monitor.stop()
+            thaw_survivors()  # frozen when the monitor started
 
     def show_latency(self) -> None:
         """Bring the title bar up to date (the simulated latency may change)."""

@@ -23,6 +23,7 @@ from tui.client import NOT_TO_BLAME, PatternResult, PatternRunner, PingProbe
 from tui.export import Session, export_session, session_json, write_atomically
 from tui.formatting import describe_threads, format_seconds
 from tui.heartbeat import LoopMonitor
+from tui.memory import freeze_survivors, thaw_survivors
 from tui.patterns import Pattern
 
 SETTLE = 0.2
@@ -67,24 +68,28 @@ async def run_experiments(
     app, experiments: Sequence[Experiment], repeat: int = 1, interval: float = 0.005
 ) -> Report:
     """Run each experiment ``repeat`` times with the heartbeat and ping probe on."""
-    started = time.perf_counter()
-    results: list[PatternResult] = []
-    async with LoopMonitor(
-        interval=interval, window=3600, excluded_files=NOT_TO_BLAME
-    ) as monitor:
-        probe = PingProbe(app)
-        probe.start()
-        try:
-            await asyncio.sleep(SETTLE)
-            runner = PatternRunner(app, monitor, probe)
-            for experiment in experiments:
-                for _ in range(repeat):
-                    results.append(
-                        await runner.run(experiment.pattern, experiment.burst)
-                    )
-                    await asyncio.sleep(SETTLE)
-        finally:
-            await probe.stop()
+    freeze_survivors()  # a full collection would read as lag no pattern caused
+    try:
+        started = time.perf_counter()
+        results: list[PatternResult] = []
+        async with LoopMonitor(
+            interval=interval, window=3600, excluded_files=NOT_TO_BLAME
+        ) as monitor:
+            probe = PingProbe(app)
+            probe.start()
+            try:
+                await asyncio.sleep(SETTLE)
+                runner = PatternRunner(app, monitor, probe)
+                for experiment in experiments:
+                    for _ in range(repeat):
+                        results.append(
+                            await runner.run(experiment.pattern, experiment.burst)
+                        )
+                        await asyncio.sleep(SETTLE)
+            finally:
+                await probe.stop()
+    finally:
+        thaw_survivors()
     return Report(
         list(experiments), results, monitor, probe, time.perf_counter() - started
     )
