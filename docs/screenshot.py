@@ -7,10 +7,12 @@ screen as it is, measured numbers and all.
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
 from demoapp.bootstrap import configure_django
 from demoapp.dbpath import resolve_db_path
+from tui.cli import prepare_database
 
 KEYS = ("1", "u", "a", "d", "g", "h")
 
@@ -36,6 +38,9 @@ def main() -> None:
     parser.add_argument("--db")
     args = parser.parse_args()
     db_path = resolve_db_path(args.db)
+    # As `python -m tui` does: seed a missing database, refuse a broken one.
+    if problem := prepare_database(db_path):
+        sys.exit(f"screenshot: {problem}")
     configure_django(db_path)
     asyncio.run(shoot(db_path, Path(__file__).with_name("screenshot.svg")))
 
