@@ -81,10 +81,11 @@ class LagGraph(Widget):
         return max(1, self.size.width - LABEL_WIDTH)
 
     def watch_values(self) -> None:
-        if self._cells() == self._picture:
+        picture = self._cells()
+        if picture == self._picture:
             return
         old = self._lines
-        self._lines = new = self._draw()
+        self._lines = new = self._draw(picture)
         # Repaint only the rows that changed: an idle graph scrolls one row of
         # small bars, and every row repainted is a row written to the terminal.
         changed = [
@@ -130,9 +131,9 @@ class LagGraph(Widget):
             rows.setdefault(row, label)
         return rows
 
-    def _draw(self) -> list[Strip]:
+    def _draw(self, picture: Picture | None = None) -> list[Strip]:
         height = max(1, self.size.height)
-        self._picture = _, levels, colours = self._cells()
+        self._picture = _, levels, colours = picture or self._cells()
         base = self.rich_style
         styles = {name: base + Style.parse(name) for name in SEVERITY_STYLES}
         label_style = base + Style(dim=True)
