@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tui import heartbeat, loopstats
+from tui import heartbeat, loophistory, loopstats, stalls
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import MonitorCost, Sample, Stall, corrected_lags, percentile
+from tui.stalls import FrameNames
 
 BLOCK = 0.2
 WAIT = 5.0  # ceiling for waiting on an event, never a timing claim
@@ -242,7 +243,7 @@ async def test_subscribers_get_samples_and_stalls_and_survive_a_broken_one(
 
 def test_frames_are_named_briefly_and_project_code_is_told_apart() -> None:
     root = Path(__file__).resolve().parent.parent
-    names = heartbeat._FrameNames([str(root)])
+    names = FrameNames([str(root)])
 
     assert names.describe(__file__) == ("tests/test_heartbeat.py", True)
     assert names.describe(heartbeat.__file__) == ("tui/heartbeat.py", False)
@@ -253,7 +254,7 @@ def test_frames_are_named_briefly_and_project_code_is_told_apart() -> None:
 
 
 def test_heartbeat_imports_only_the_standard_library() -> None:
-    for module in (heartbeat, loopstats):
+    for module in (heartbeat, loophistory, loopstats, stalls):
         tree = ast.parse(Path(module.__file__).read_text())
         modules = {
             name
@@ -266,5 +267,6 @@ def test_heartbeat_imports_only_the_standard_library() -> None:
             )
         }
         # Besides the standard library, only each other.
-        outside = {name.split(".")[0] for name in modules - {"tui.loopstats"}}
+        measuring = {"tui.loopstats", "tui.loophistory", "tui.stalls"}
+        outside = {name.split(".")[0] for name in modules - measuring}
         assert outside <= sys.stdlib_module_names, module.__name__
