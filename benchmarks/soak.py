@@ -29,7 +29,8 @@ def rss_mb() -> float:
 
 
 async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
-    from tui.app import MAX_RESULTS, PING_CAPACITY, LoopbeatApp
+    from tui.app import LoopbeatApp
+    from tui.bench import MAX_RESULTS, PING_CAPACITY
     from tui.widgets.tour_panel import TourPanel
 
     app = LoopbeatApp(db_path)
@@ -47,10 +48,10 @@ async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
         while True:
             now = time.monotonic()
             if now >= next_report:
-                monitor = app.monitor
+                monitor = app.bench.monitor
                 samples = len(monitor.samples(since=float("-inf")))
                 busy = len(monitor.busy_periods(since=float("-inf")))
-                pings = len(app.probe.samples())
+                pings = len(app.bench.probe.samples())
                 growth = 0.0 if baseline is None else rss_mb() - baseline
                 print(
                     f"{(now - started) / 60:7.1f} {rss_mb():8.1f} {growth:+7.1f}"

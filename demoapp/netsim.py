@@ -16,6 +16,7 @@ changing the SQL that the views show on screen.
 """
 
 import contextvars
+import math
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -26,20 +27,40 @@ from pathlib import Path
 
 import aiosqlite
 
-_latency_seconds = 0.0
+LATENCY_HEADER = "X-Loopbeat-Latency-Ms"
+"""The request header that carries a request's simulated latency, in ms."""
+
+# Per request, not per process: several runs with different latencies can be
+# in flight at once. asgiref's sync_to_async runs the sync function inside a
+# copy of the caller's context, so a value set for the request (by
+# ``SimulatedLatencyMiddleware``) is seen on whichever worker thread runs its
+# queries; aiosqlite's threads do not share it, so ``open_native`` binds it.
+_latency_seconds: contextvars.ContextVar[float] = contextvars.ContextVar(
+    "loopbeat_latency_seconds", default=0.0
+)
 
 
-def set_latency_ms(milliseconds: float) -> None:
-    """Set the simulated round trip added to every statement, in milliseconds."""
-    global _latency_seconds
-    if not 0 <= milliseconds <= 10_000:
-        raise ValueError(f"latency must be between 0 and 10000 ms, not {milliseconds}")
-    _latency_seconds = milliseconds / 1000
+@contextmanager
+def simulated_latency(milliseconds: float) -> Iterator[None]:
+    """Add ``milliseconds`` to every statement run in this context.
+
+    Raises:
+        ValueError: for a negative or non-finite value. The upper bound is
+            the client's to enforce (``tui.runs``): the server only refuses
+            what cannot be a duration.
+    """
+    if not math.isfinite(milliseconds) or milliseconds < 0:
+        raise ValueError(f"latency must be a duration in ms, not {milliseconds}")
+    token = _latency_seconds.set(milliseconds / 1000)
+    try:
+        yield
+    finally:
+        _latency_seconds.reset(token)
 
 
-def latency_ms() -> float:
-    """The simulated round trip currently in force, in milliseconds."""
-    return _latency_seconds * 1000
+def current_latency_ms() -> float:
+    """The simulated round trip in force in this context, in milliseconds."""
+    return _latency_seconds.get() * 1000
 
 
 @dataclass
@@ -73,9 +94,13 @@ def recording() -> Iterator[StatementLog]:
         _current_log.reset(token)
 
 
-def _on_statement(log: StatementLog | None, sql: str) -> None:
-    if _latency_seconds:
-        time.sleep(_latency_seconds)
+def _on_statement(
+    log: StatementLog | None, latency_seconds: float | None, sql: str
+) -> None:
+    if latency_seconds is None:
+        latency_seconds = _latency_seconds.get()
+    if latency_seconds:
+        time.sleep(latency_seconds)
     log = log or _current_log.get()
     if log is not None:
         log.note(threading.current_thread().name)
@@ -84,7 +109,9 @@ def _on_statement(log: StatementLog | None, sql: str) -> None:
 def on_django_connection_created(sender, connection, **kwargs) -> None:
     """Signal receiver: hook every new Django SQLite connection."""
     if connection.vendor == "sqlite":
-        connection.connection.set_trace_callback(partial(_on_statement, None))
+        # Read at each statement: the connection lives for one request, but
+        # the latency and the log belong to the context running the query.
+        connection.connection.set_trace_callback(partial(_on_statement, None, None))
 
 
 @asynccontextmanager
@@ -92,8 +119,9 @@ async def open_native(path: str | Path) -> AsyncIterator[aiosqlite.Connection]:
     """Open an aiosqlite connection with the same latency and recording hook.
 
     aiosqlite runs each connection on a thread of its own that does not share
-    our context, so the current request's log is bound here instead.
+    our context, so the current request's log and latency are bound here.
     """
+    hook = partial(_on_statement, _current_log.get(), _latency_seconds.get())
     async with aiosqlite.connect(path) as connection:
-        await connection.set_trace_callback(partial(_on_statement, _current_log.get()))
+        await connection.set_trace_callback(hook)
         yield connection

@@ -15,7 +15,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["loopbeat", "localhost", "testserver"]
 
 INSTALLED_APPS = ["demoapp.apps.DemoAppConfig"]
-MIDDLEWARE = ["demoapp.middleware.JsonErrorMiddleware"]
+MIDDLEWARE = [
+    "demoapp.middleware.JsonErrorMiddleware",
+    "demoapp.middleware.SimulatedLatencyMiddleware",
+]
 ROOT_URLCONF = "demoapp.urls"
 ASGI_APPLICATION = "demoapp.asgi.application"
 

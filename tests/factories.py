@@ -1,14 +1,21 @@
 """Builders for test data."""
 
-from tui.client import PatternResult
+from tui.client import RunResult
+from tui.patterns import find
+from tui.runs import RunSpec
 
 
-def make_result(**changes) -> PatternResult:
-    """A plausible run result, with ``changes`` applied."""
+def make_result(
+    pattern: str = "async-for",
+    burst: int = 1,
+    latency_ms: float = 0.0,
+    query: str | None = None,
+    **changes,
+) -> RunResult:
+    """A plausible run result for ``pattern``, with ``changes`` applied."""
     base = dict(
-        pattern="p",
-        title="P",
-        burst=1,
+        number=1,
+        spec=RunSpec(find(pattern), burst, latency_ms, query),
         status=200,
         rows=1,
         queries=1,
@@ -23,6 +30,5 @@ def make_result(**changes) -> PatternResult:
         ping_p99=None,
         ping_max=None,
         stalls=(),
-        latency_ms=0.0,
     )
-    return PatternResult(**{**base, **changes})
+    return RunResult(**{**base, **changes})

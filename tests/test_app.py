@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from demoapp import netsim
 from tests.factories import make_result
-from tui import app as app_module
-from tui.app import MAX_IN_FLIGHT, LoopbeatApp
-from tui.client import PatternResult, StallSummary
+from tui.app import LoopbeatApp
+from tui.bench import MAX_RUNS_IN_FLIGHT, Bench
+from tui.client import RunResult, StallSummary
 from tui.loopstats import Stall
 from tui.patterns import PATTERNS
 from tui.widgets.pattern_detail import SourceView
@@ -34,7 +33,7 @@ def started(app: LoopbeatApp):
     return Started()
 
 
-async def run_and_wait(pilot, key: str) -> PatternResult:
+async def run_and_wait(pilot, key: str) -> RunResult:
     app: LoopbeatApp = pilot.app
     before = len(app.results)
     await pilot.press(key)
@@ -75,23 +74,24 @@ async def test_in_flight_runs_are_bounded(demo_db: Path) -> None:
         # Hold every run in flight until released, so mashing the key meets
         # the bound however fast or slow the machine is.
         release = asyncio.Event()
-        real_run = app.runner.run
+        real_run = app.bench.run
 
-        async def held_run(pattern, burst=1):
+        async def held_run(spec, on_start=None):
             await release.wait()
-            return await real_run(pattern, burst)
+            return await real_run(spec, on_start)
 
-        app.runner.run = held_run
+        app.bench.run = held_run
         await pilot.press(*["b"] * 25)
-        assert app.in_flight == MAX_IN_FLIGHT
-        assert app.results_table.row_count == MAX_IN_FLIGHT  # the rest refused
+        assert app.bench.runs_in_flight == MAX_RUNS_IN_FLIGHT
         assert any("already in flight" in n.message for n in app._notifications)
         release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.in_flight == 0
-        assert len(app.results) == MAX_IN_FLIGHT
-        assert all(r.burst == app.burst_size for r in app.results)
+        assert app.bench.runs_in_flight == 0
+        assert app.bench.requests_in_flight == 0
+        assert len(app.results) == MAX_RUNS_IN_FLIGHT  # the rest were refused
+        assert app.main.results_table.row_count == MAX_RUNS_IN_FLIGHT
+        assert all(r.burst == app.main.burst for r in app.results)
 
 
 async def test_quit_during_a_blocking_fetch_exits_cleanly(demo_db: Path) -> None:
@@ -113,15 +113,12 @@ async def test_selecting_a_pattern_shows_its_source(demo_db: Path) -> None:
 
 async def test_latency_keys_step_the_simulated_latency(demo_db: Path) -> None:
     app = LoopbeatApp(demo_db, live=False)
-    try:
-        async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
-            await pilot.press("plus", "plus", "plus")
-            assert netsim.latency_ms() == 50
-            assert "latency 50 ms" in app.sub_title
-            await pilot.press("minus")
-            assert netsim.latency_ms() == 20
-    finally:
-        netsim.set_latency_ms(0)
+    async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
+        await pilot.press("plus", "plus", "plus")
+        assert app.bench.latency_ms == 50
+        assert "latency 50 ms" in app.sub_title
+        await pilot.press("plus", "minus", "minus")
+        assert app.bench.latency_ms == 20
 
 
 @pytest.mark.parametrize("size", [(40, 12), (80, 24)])
@@ -139,7 +136,7 @@ async def test_small_terminals_render(demo_db: Path, size: tuple[int, int]) -> N
 
 
 def frozen_app(demo_db: Path, monkeypatch) -> LoopbeatApp:
-    monkeypatch.setattr(app_module, "django_version", lambda: "5.2")
+    monkeypatch.setattr(Bench, "django_version", property(lambda self: "5.2"))
     return LoopbeatApp(
         demo_db, live=False, clock=lambda: 100.0, stamp=lambda: "12:00:00"
     )
@@ -147,7 +144,7 @@ def frozen_app(demo_db: Path, monkeypatch) -> LoopbeatApp:
 
 def feed_heartbeat(app: LoopbeatApp) -> None:
     """Thirty seconds of idle beats with one 750 ms freeze in the middle."""
-    panel = app.heartbeat
+    panel = app.main.heartbeat
     for i in range(300):
         t = 70.0 + i * 0.1
         panel.record_lag(t, 0.0004 + (i % 7) * 0.0002)
@@ -158,10 +155,9 @@ def feed_heartbeat(app: LoopbeatApp) -> None:
     panel.redraw()
 
 
-def sample_result() -> PatternResult:
+def sample_result() -> RunResult:
     return make_result(
         pattern="sync-unguarded",
-        title="Sync ORM, guard lifted (blocks)",
         rows=100_000,
         query_threads=("MainThread",),
         started=84.2,
@@ -180,6 +176,7 @@ def test_snapshot_main_screen(snap_compare, demo_db: Path, monkeypatch) -> None:
     app = frozen_app(demo_db, monkeypatch)
 
     async def before(pilot) -> None:
+        await pilot.pause()  # the screen has mounted its widgets
         feed_heartbeat(app)
         await pilot.pause()
 
@@ -197,10 +194,12 @@ def test_snapshot_after_a_run(snap_compare, demo_db: Path, monkeypatch) -> None:
     app = frozen_app(demo_db, monkeypatch)
 
     async def before(pilot) -> None:
+        await pilot.pause()  # the screen has mounted its widgets
         feed_heartbeat(app)
-        app.results_table.add_running("run-1", 1, "sync-unguarded")
-        app.show_result("run-1", 1, sample_result())
-        app._show_stall(
+        result = sample_result()
+        app.main.run_started(result.number, result.spec)
+        app.main.run_finished(result)
+        app.main.show_stall(
             Stall(
                 start=84.25,
                 duration=0.75,
@@ -218,6 +217,7 @@ def test_snapshot_small_terminal(snap_compare, demo_db: Path, monkeypatch) -> No
     app = frozen_app(demo_db, monkeypatch)
 
     async def before(pilot) -> None:
+        await pilot.pause()  # the screen has mounted its widgets
         feed_heartbeat(app)
         await pilot.pause()
 
@@ -228,8 +228,8 @@ async def test_every_action_is_in_the_command_palette(demo_db: Path) -> None:
     app = LoopbeatApp(demo_db, live=False)
     async with app.run_test(size=SNAPSHOT_SIZE):
         titles = {command.title for command in app.get_system_commands(app.screen)}
-    assert {"Burst", "Latency up", "Latency down", "Freeze graphs", "Clear"} <= titles
-    assert {f"Run: {p.title}" for p in PATTERNS} <= titles
+    assert {"Burst", "Latency+", "Latency-", "Freeze", "Clear", "Tour"} <= titles
+    assert {p.title for p in PATTERNS} <= titles
 
 
 async def test_export_keys_write_the_session_and_the_screen(
@@ -285,4 +285,4 @@ async def test_the_heap_is_frozen_while_the_app_runs_and_a_late_stall_is_dropped
     # The watchdog can finish a stall while the monitor stops; by then the
     # widgets are gone, and the stall must be dropped, not raise.
     late = Stall(0.0, 0.2, "demoapp/views.py:1 in v", "demoapp/views.py:1 in v", ())
-    app._on_monitor_item(late)
+    app.main.show_loop_item(late)

@@ -1,7 +1,6 @@
 """The pattern engine tells the truth: measured live, pinned with generous ratios."""
 
 import asyncio
-import dataclasses
 import json
 import subprocess
 import sys
@@ -13,43 +12,45 @@ import pytest_asyncio
 
 from demoapp import netsim
 from tests.factories import make_result
-from tui.client import NOT_TO_BLAME, PatternRunner, PingProbe
+from tui.client import RunClient
 from tui.heartbeat import LoopMonitor
 from tui.patterns import BY_NAME, PATTERNS, Pattern, find
+from tui.probe import PingProbe
+from tui.runs import RunSpec
+
+
+class Runner:
+    """Runs catalog patterns by name through a ``RunClient``."""
+
+    def __init__(self, client: RunClient, latency_ms: float = 0.0) -> None:
+        self.client = client
+        self.latency_ms = latency_ms
+
+    async def run(self, name: str, burst: int = 1, query: str | None = None):
+        spec = RunSpec(find(name), burst, self.latency_ms, query)
+        return await self.client.run(spec)
 
 
 @pytest_asyncio.fixture
-async def runner(asgi_app) -> AsyncIterator[PatternRunner]:
+async def runner(asgi_app) -> AsyncIterator[Runner]:
     async with LoopMonitor() as monitor:
-        yield PatternRunner(asgi_app, monitor)
+        yield Runner(RunClient(asgi_app, monitor))
 
 
 @pytest_asyncio.fixture
-async def probed_runner(asgi_app) -> AsyncIterator[PatternRunner]:
-    async with LoopMonitor(excluded_files=NOT_TO_BLAME) as monitor:
+async def probed_runner(asgi_app) -> AsyncIterator[Runner]:
+    async with LoopMonitor(excluded_files=(netsim.__file__,)) as monitor:
         probe = PingProbe(asgi_app)
         probe.start()
         try:
-            yield PatternRunner(asgi_app, monitor, probe)
+            yield Runner(RunClient(asgi_app, monitor, probe))
         finally:
             await probe.stop()
 
 
-@pytest.fixture
-def latency_50ms():
-    netsim.set_latency_ms(50)
-    yield
-    netsim.set_latency_ms(0)
-
-
-def with_n(pattern: Pattern, n: int) -> Pattern:
-    """The same gather pattern with ``n`` queries instead of the default five."""
-    return dataclasses.replace(pattern, url=pattern.url.split("?")[0] + f"?n={n}")
-
-
-async def fastest(runner: PatternRunner, pattern: Pattern, burst=1, tries=2):
+async def fastest(runner: Runner, name: str, burst=1, query=None, tries=2):
     """The quickest of a few runs: noise on a shared machine only ever adds time."""
-    results = [await runner.run(pattern, burst) for _ in range(tries)]
+    results = [await runner.run(name, burst, query) for _ in range(tries)]
     return min(results, key=lambda r: r.wall)
 
 
@@ -90,14 +91,14 @@ def test_find_names_the_known_patterns() -> None:
 
 
 async def test_guard_kept_raises_and_does_not_freeze(runner) -> None:
-    result = await runner.run(find("sync-guarded"))
+    result = await runner.run("sync-guarded")
     assert "SynchronousOnlyOperation" in result.error
     assert result.verdict == "raised SynchronousOnlyOperation"
     assert not result.froze_loop
 
 
 async def test_guard_lifted_freezes_the_loop_and_names_the_view(runner) -> None:
-    result = await runner.run(find("sync-unguarded"))
+    result = await runner.run("sync-unguarded")
     assert result.error is None
     assert result.loop_max_lag >= 0.7 * result.wall
     assert result.froze_loop
@@ -108,8 +109,8 @@ async def test_guard_lifted_freezes_the_loop_and_names_the_view(runner) -> None:
 
 
 async def test_async_orm_keeps_the_loop_beating(runner) -> None:
-    sync = await runner.run(find("sync-unguarded"))
-    result = await fastest(runner, find("async-for"))
+    sync = await runner.run("sync-unguarded")
+    result = await fastest(runner, "async-for")
     assert result.rows == sync.rows
     assert result.loop_max_lag <= 0.3 * sync.loop_max_lag
     assert result.query_threads and "MainThread" not in result.query_threads
@@ -117,39 +118,39 @@ async def test_async_orm_keeps_the_loop_beating(runner) -> None:
 
 
 async def test_cpu_bound_burst_does_not_overlap(runner) -> None:
-    one = await fastest(runner, find("async-for"))
-    burst = await fastest(runner, find("async-for"), burst=5)
+    one = await fastest(runner, "async-for")
+    burst = await fastest(runner, "async-for", burst=5)
     assert len(set(burst.query_threads)) == 5  # a thread per request...
     assert burst.wall >= 3 * one.wall  # ...yet building models holds the GIL
 
 
-async def test_io_bound_burst_overlaps(probed_runner, latency_50ms) -> None:
-    one = await fastest(probed_runner, find("async-get-count"))
-    burst = await fastest(probed_runner, find("async-get-count"), burst=5)
+async def test_io_bound_burst_overlaps(probed_runner) -> None:
+    probed_runner.latency_ms = 50
+    one = await fastest(probed_runner, "async-get-count")
+    burst = await fastest(probed_runner, "async-get-count", burst=5)
     assert burst.wall < 2 * one.wall
     assert burst.ping_p99 is not None and burst.ping_p99 < 0.5 * one.wall
 
 
-async def test_gather_in_one_view_queues_on_one_thread(runner, latency_50ms) -> None:
-    gather = find("gather-orm")
-    one = await fastest(runner, with_n(gather, 1))
-    five = await fastest(runner, with_n(gather, 5))
+async def test_gather_in_one_view_queues_on_one_thread(runner) -> None:
+    runner.latency_ms = 50
+    one = await fastest(runner, "gather-orm", query="n=1")
+    five = await fastest(runner, "gather-orm", query="n=5")
     assert len(five.query_threads) == 1
     assert five.wall >= 3 * one.wall
 
 
-async def test_gather_over_native_connections_overlaps(runner, latency_50ms) -> None:
-    gather = find("gather-native")
-    one = await fastest(runner, with_n(gather, 1))
-    five = await fastest(runner, with_n(gather, 5))
+async def test_gather_over_native_connections_overlaps(runner) -> None:
+    runner.latency_ms = 50
+    one = await fastest(runner, "gather-native", query="n=1")
+    five = await fastest(runner, "gather-native", query="n=5")
     assert len(five.query_threads) == 5
     assert five.wall < 2 * one.wall
 
 
-async def test_guard_lifted_burst_freezes_for_its_whole_run(
-    probed_runner, latency_50ms
-) -> None:
-    result = await probed_runner.run(find("sync-unguarded"), burst=3)
+async def test_guard_lifted_burst_freezes_for_its_whole_run(probed_runner) -> None:
+    probed_runner.latency_ms = 50
+    result = await probed_runner.run("sync-unguarded", burst=3)
     assert result.loop_blocked >= 0.7 * result.wall
     # Blamed on the view, not on the hook that simulates the network wait.
     assert all("views.py" in s.location for s in result.stalls), result.stalls
@@ -157,7 +158,7 @@ async def test_guard_lifted_burst_freezes_for_its_whole_run(
 
 
 async def test_ping_latency_counts_from_when_the_ping_was_due(probed_runner) -> None:
-    result = await probed_runner.run(find("sleep-block"))
+    result = await probed_runner.run("sleep-block")
     assert result.ping_max is not None and result.ping_max >= 0.05
     assert result.froze_loop
 
@@ -167,7 +168,8 @@ async def test_runner_leaves_no_tasks_behind(asgi_app) -> None:
     async with LoopMonitor() as monitor:
         probe = PingProbe(asgi_app)
         probe.start()
-        await PatternRunner(asgi_app, monitor, probe).run(find("async-get-count"), 3)
+        spec = RunSpec(find("async-get-count"), 3, 0.0)
+        await RunClient(asgi_app, monitor, probe).run(spec)
         await probe.stop()
     assert asyncio.all_tasks() == before
 
@@ -215,12 +217,12 @@ def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess:
     ("args", "message"),
     [
         (["--headless", "--patterns", "async-fro"], "unknown pattern 'async-fro'"),
-        (["--headless", "--patterns", "async-for:0"], "burst size must be 1 to 50"),
+        (["--headless", "--patterns", "async-for:0"], "burst must be 1 to 20"),
         (["--headless", "--repeat", "0"], "repeat count must be 1 to 100"),
         (["--headless", "--latency-ms", "-5"], "latency in ms must be 0 to 5000"),
         (["--latency-ms", "fast"], "'fast' is not a latency in ms"),
         (["--interval", "0"], "heartbeat interval in ms must be 1 to 100"),
-        (["--burst", "500"], "burst size must be 1 to 50"),
+        (["--burst", "500"], "burst size must be 1 to 20"),
         (["--patterns", "async-for"], "--patterns needs --headless"),
         (["--theme", "neon"], "invalid choice: 'neon'"),
         (["--tour-file", "/nonexistent.toml"], "--tour-file:"),
@@ -302,5 +304,5 @@ def test_headless_export_writes_json_csv_and_trace(
 
 async def test_blocked_time_never_exceeds_the_run(probed_runner) -> None:
     for name in ("sleep-block", "sync-unguarded", "async-for"):
-        result = await probed_runner.run(find(name))
+        result = await probed_runner.run(name)
         assert result.loop_blocked <= result.wall * 1.01, name

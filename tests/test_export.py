@@ -16,7 +16,6 @@ import pytest
 
 from tests.factories import make_result
 from tui import export
-from tui.client import PingSample
 from tui.export import (
     CSV_COLUMNS,
     ExportError,
@@ -29,6 +28,7 @@ from tui.export import (
 )
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
+from tui.probe import PingSample
 
 T0 = 1000.0  # an arbitrary perf_counter origin: everything is relative to it
 WORKER = "ThreadPoolExecutor-3_0"
@@ -41,13 +41,13 @@ def make_session(**changes) -> Session:
     base = dict(
         results=(
             make_result(
-                pattern="threads",
+                pattern="async-for",
                 started=T0 + 1.5,
                 wall=0.25,
                 query_threads=(WORKER,),
             ),
             make_result(
-                pattern="sync_in_async",
+                pattern="sync-guarded",
                 burst=3,
                 started=T0 + 1.9,
                 wall=0.5,
@@ -56,7 +56,9 @@ def make_session(**changes) -> Session:
                 error='OperationalError: no "books", sorry',
             ),
             make_result(
-                pattern="on_loop", started=T0 + 3.0, query_threads=("MainThread",)
+                pattern="sync-unguarded",
+                started=T0 + 3.0,
+                query_threads=("MainThread",),
             ),
         ),
         samples=(Sample(T0, 0.001), Sample(T0 + 2.3, 0.3)),
@@ -110,7 +112,7 @@ def test_trace_events_have_the_fields_the_format_requires() -> None:
 def test_trace_times_are_microseconds_from_the_session_start() -> None:
     trace = chrome_trace(make_session())
 
-    (run,) = events(trace, "X", "threads")
+    (run,) = events(trace, "X", "async-for")
     assert run["ts"] == pytest.approx(1_500_000, abs=1)
     assert run["dur"] == pytest.approx(0.25e6, abs=1)
     assert min(e["ts"] for e in events(trace, "C")) == 0
@@ -126,16 +128,16 @@ def test_trace_names_the_process_and_puts_workers_on_their_own_tracks() -> None:
     assert set(tids) == {"event loop", WORKER}
     assert tids[WORKER] != tids["event loop"]
     on_tid = {e["name"]: e["tid"] for e in events(trace, "X")}
-    assert on_tid["threads"] == tids[WORKER]
+    assert on_tid["async-for"] == tids[WORKER]
     # No query thread, or queries on MainThread: the run happened on the loop.
-    assert on_tid["sync_in_async x3"] == tids["event loop"]
-    assert on_tid["on_loop"] == tids["event loop"]
+    assert on_tid["sync-guarded:3"] == tids["event loop"]
+    assert on_tid["sync-unguarded"] == tids["event loop"]
 
 
 def test_trace_run_args_carry_the_measurements() -> None:
     trace = chrome_trace(make_session())
 
-    (run,) = events(trace, "X", "sync_in_async x3")
+    (run,) = events(trace, "X", "sync-guarded:3")
     assert run["args"]["burst"] == 3
     assert run["args"]["error"] == 'OperationalError: no "books", sorry'
     assert run["args"]["verdict"] == "raised OperationalError"
@@ -173,7 +175,9 @@ def assert_slices_nest(trace: dict) -> None:
 
 def test_trace_cuts_a_block_overhanging_its_run_so_slices_nest() -> None:
     # As measured: the loop re-enters select() just after the response left.
-    run = make_result(pattern="sync", started=T0 + 1.0, wall=0.1, query_threads=())
+    run = make_result(
+        pattern="sleep-block", started=T0 + 1.0, wall=0.1, query_threads=()
+    )
     overhang = Stall(T0 + 1.001, 0.09903, None, "views.py:9 in v", ())
     session = make_session(
         results=(run,), busy_periods=(BusyPeriod(T0 + 1.001, 0.09903),)
@@ -264,7 +268,7 @@ def test_json_has_report_datas_keys_and_serialises() -> None:
     assert data["stalls"][0]["stack"] == STACK
     assert data["results"][1]["verdict"] == "raised OperationalError"
     assert data["meta"]["latency_ms"] == 2.0
-    assert json.loads(json.dumps(data))["results"][0]["pattern"] == "threads"
+    assert json.loads(json.dumps(data))["results"][0]["pattern"] == "async-for"
 
 
 # Writing files
@@ -335,7 +339,7 @@ def test_export_session_writes_three_files(tmp_path: Path) -> None:
     assert [p.name for p in paths] == ["run1.json", "run1.csv", "run1.trace.json"]
     assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in paths)
     assert set(json.loads(paths[0].read_text())) >= {"meta", "results"}
-    assert paths[1].read_text().startswith("number,pattern,")
+    assert paths[1].read_text().startswith("number,label,pattern,")
     assert "traceEvents" in json.loads(paths[2].read_text())
 
 

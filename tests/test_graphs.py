@@ -9,6 +9,7 @@ from textual.geometry import Region
 from tests.test_app import started
 from tui.app import LoopbeatApp
 from tui.patterns import find
+from tui.runs import RunSpec
 from tui.widgets import heartbeat_panel
 from tui.widgets.heartbeat_panel import BUSY_FPS, CALM_FPS
 from tui.widgets.lag_graph import LagGraph
@@ -130,7 +131,7 @@ async def test_the_panel_animates_fast_only_while_runs_are_in_flight(
     monkeypatch.setattr(heartbeat_panel, "LINGER_SECONDS", 1.0)
     app = LoopbeatApp(demo_db)
     async with started(app) as pilot:
-        panel = app.heartbeat
+        panel = app.main.heartbeat
         assert panel.frame_rate == CALM_FPS
         rates: list[float] = []
 
@@ -141,7 +142,8 @@ async def test_the_panel_animates_fast_only_while_runs_are_in_flight(
 
         watcher = asyncio.create_task(watch_rate())
         # Two calibration sleeps of 100 ms, awaited: long enough to be seen.
-        await app.run_measured(find("sleep-await"), 3)
+        assert app.request_runs([RunSpec(find("sleep-await"), 3)])
+        await app.workers.wait_for_complete()
         await pilot.pause()
         watcher.cancel()
         assert BUSY_FPS in rates

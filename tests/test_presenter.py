@@ -2,18 +2,19 @@
 
 from pathlib import Path
 
-from demoapp import netsim
 from tests.test_app import started
 from tui.app import LoopbeatApp
-from tui.quiz import QUESTIONS
+from tui.questions import QUESTIONS
 from tui.tour import load_tour
 from tui.widgets.quiz_panel import QuizPanel
 from tui.widgets.tour_panel import TourPanel
 
 
 async def settle(pilot) -> None:
+    """Until the runs a key asked for have finished and their answer is shown."""
+    await pilot.pause()  # the request reaches the app, which starts a worker
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await pilot.pause()  # the answer reaches the panel
 
 
 async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
@@ -30,13 +31,13 @@ async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
             assert panel.tour.banner()
             await pilot.press("space")  # on to the next
         assert len(app.results) == len(steps)
-        assert [r.pattern for r in app.results] == [s.pattern.name for s in steps]
+        assert [r.pattern for r in app.results] == [s.spec.pattern.name for s in steps]
         await pilot.press("backspace")
         assert panel.tour.number == len(steps) - 1
         await pilot.press("escape")
         await pilot.pause()
         assert not panel.display
-    assert netsim.latency_ms() == 0
+        assert app.bench.latency_ms == 0  # the tour's latencies were its runs' own
 
 
 async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
@@ -57,7 +58,7 @@ async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not panel.display
-    assert netsim.latency_ms() == 0
+        assert app.bench.latency_ms == 0  # the tour's latencies were its runs' own
 
 
 async def test_the_quiz_answers_the_gather_twins_differently(demo_db: Path) -> None:

@@ -1,23 +1,19 @@
 """The quiz: every answer is judged from a measurement, on both sides of each line."""
 
-from urllib.parse import urlsplit
-
 import pytest
 
-from demoapp import netsim
 from tests.factories import make_result
-from tui import quiz
-from tui.patterns import BY_NAME
+from tui import questions as quiz
+from tui.patterns import find
+from tui.questions import QUESTIONS
 from tui.quiz import (
-    QUESTIONS,
     SAME_TIME_BELOW,
     SERIAL_FROM,
-    Experiment,
-    ExperimentFailed,
+    CannotJudge,
     Question,
     QuizRound,
-    run_experiments,
 )
+from tui.runs import RunSpec
 
 GUARD = "SynchronousOnlyOperation: You cannot call this from an async context"
 RATIO_QUESTIONS = [
@@ -42,37 +38,18 @@ def test_at_least_six_questions_with_two_to_four_choices() -> None:
     assert len({q.prompt for q in QUESTIONS}) == len(QUESTIONS)
     for question in QUESTIONS:
         assert 2 <= len(question.choices) <= 4
-        assert question.experiments and question.topic
+        assert question.specs and question.topic
 
 
-def test_every_experiment_runs_a_catalog_pattern_on_its_own_path() -> None:
+def test_every_run_sets_its_own_latency() -> None:
+    # A question's answer must not depend on the presenter's + and - keys.
     for question in QUESTIONS:
-        for experiment in question.experiments:
-            original = BY_NAME[experiment.name]
-            pattern = experiment.pattern()
-            assert pattern.name == original.name and pattern.view == original.view
-            assert urlsplit(pattern.url).path == urlsplit(original.url).path
+        assert all(spec.latency_ms is not None for spec in question.specs)
 
 
-def test_url_override_changes_only_the_url() -> None:
-    one = Experiment("gather-orm", url="/gather/orm?n=1").pattern()
-    assert one.url == "/gather/orm?n=1"
-    assert BY_NAME["gather-orm"].url == "/gather/orm?n=5"
-    assert Experiment("gather-orm").pattern() is BY_NAME["gather-orm"]
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"name": "warp-drive"}, "known patterns"),
-        ({"url": "/gather/native?n=1"}, "not a URL of gather-orm"),
-        ({"burst": 0}, "burst must be 1 to 50"),
-        ({"latency_ms": 6000}, "latency must be 0 to 5000"),
-    ],
-)
-def test_a_bad_experiment_is_refused(changes: dict, message: str) -> None:
-    with pytest.raises((KeyError, ValueError), match=message):
-        Experiment(**{"name": "gather-orm", **changes})
+def test_a_question_refuses_a_run_without_its_own_latency() -> None:
+    with pytest.raises(ValueError, match="its own latency"):
+        Question("?", ("a", "b"), (RunSpec(find("async-for")),), lambda r: 0, str)
 
 
 def test_a_question_needs_two_to_four_choices() -> None:
@@ -80,17 +57,17 @@ def test_a_question_needs_two_to_four_choices() -> None:
         return 0
 
     with pytest.raises(ValueError, match="2 to 4 choices"):
-        Question("?", ("only",), (Experiment("async-for"),), judge, str)
+        Question("?", ("only",), (quiz.run("async-for"),), judge, str)
 
 
 def test_ratio_questions_compare_one_with_five_under_latency() -> None:
     for question in RATIO_QUESTIONS:
-        one, many = question.experiments
-        assert one.name == many.name
-        assert (one.pattern().url, one.burst) != (many.pattern().url, many.burst)
+        one, many = question.specs
+        assert one.pattern == many.pattern
+        assert (one.url, one.burst) != (many.url, many.burst)
     for question in RATIO_QUESTIONS[:3]:  # waiting must dominate
-        assert all(e.latency_ms == 50 for e in question.experiments)
-    assert all(e.latency_ms == 0 for e in quiz.CPU_BOUND_BURST.experiments)
+        assert all(spec.latency_ms == 50 for spec in question.specs)
+    assert all(spec.latency_ms == 0 for spec in quiz.CPU_BOUND_BURST.specs)
 
 
 # --- judges, on both sides of every threshold -----------------------------------------
@@ -115,9 +92,9 @@ def test_ratio_judges(question: Question, ratio: float, choice: int) -> None:
 
 def test_a_failed_run_answers_nothing() -> None:
     one, many = pair(1.0, error="HTTP 500")
-    with pytest.raises(ExperimentFailed, match="HTTP 500"):
+    with pytest.raises(CannotJudge, match="HTTP 500"):
         quiz.GATHER_ORM.judge((one, many))
-    with pytest.raises(ExperimentFailed, match="no measurable time"):
+    with pytest.raises(CannotJudge, match="no measurable time"):
         quiz.GATHER_ORM.judge((make_result(wall=0.0), make_result()))
 
 
@@ -137,7 +114,7 @@ def test_sync_orm_in_an_async_view(result, choice: int) -> None:
 
 
 def test_sync_orm_judge_does_not_mistake_another_error_for_the_guard() -> None:
-    with pytest.raises(ExperimentFailed, match="HTTP 502"):
+    with pytest.raises(CannotJudge, match="HTTP 502"):
         quiz.SYNC_ORM_IN_ASYNC_VIEW.judge([make_result(error="HTTP 502")])
 
 
@@ -174,7 +151,7 @@ def test_the_loop_thread_is_the_async_views_thread() -> None:
 
 
 def test_no_query_answers_nothing() -> None:
-    with pytest.raises(ExperimentFailed, match="no query"):
+    with pytest.raises(CannotJudge, match="no query"):
         quiz.ASYNC_ORM_THREADS.judge([make_result(queries=0, query_threads=())])
 
 
@@ -244,38 +221,10 @@ def test_thread_explanations_name_the_threads() -> None:
 def test_every_explanation_carries_a_number(question: Question) -> None:
     results = [
         make_result(wall=0.1 * (i + 1), rows=123, loop_max_lag=0.0047)
-        for i in range(len(question.experiments))
+        for i in range(len(question.specs))
     ]
     text = question.explain(results)
     assert any(c.isdigit() for c in text) and "\n" not in text
-
-
-# --- running the experiments ----------------------------------------------------------
-
-
-class FakeRunner:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, int, float]] = []
-
-    async def run(self, pattern, burst=1):
-        self.calls.append((pattern.url, burst, netsim.latency_ms()))
-        return make_result(pattern=pattern.name, burst=burst)
-
-
-async def test_run_experiments_in_order_at_their_latency() -> None:
-    before = netsim.latency_ms()
-    netsim.set_latency_ms(12)
-    try:
-        runner = FakeRunner()
-        results = await run_experiments(quiz.GATHER_ORM, runner)
-        assert runner.calls == [
-            ("/gather/orm?n=1", 1, 50.0),
-            ("/gather/orm?n=5", 1, 50.0),
-        ]
-        assert len(results) == 2
-        assert netsim.latency_ms() == 12  # restored
-    finally:
-        netsim.set_latency_ms(before)
 
 
 # --- a round --------------------------------------------------------------------------
@@ -337,7 +286,7 @@ def test_record_needs_one_result_per_experiment() -> None:
 
 def test_a_failed_experiment_reveals_nothing() -> None:
     quiz_round = round_of(0)
-    with pytest.raises(ExperimentFailed):
+    with pytest.raises(CannotJudge):
         quiz_round.record([make_result(error="HTTP 502")])
     assert quiz_round.answer is None and quiz_round.explanation is None
     assert quiz_round.vote(1)

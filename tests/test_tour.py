@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from demoapp import netsim
 from tests.factories import make_result
 from tui.patterns import BY_NAME, find
+from tui.runs import RunSpec
 from tui.tour import (
     BANNER_FIELDS,
     DEFAULT_TOUR,
@@ -17,7 +17,6 @@ from tui.tour import (
     TourStep,
     banner_fields,
     load_tour,
-    run_step,
 )
 
 GOOD_STEP = 'caption = "Watch."\npattern = "async-for"\n'
@@ -30,7 +29,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def steps(*names: str) -> tuple[TourStep, ...]:
-    return tuple(TourStep(caption=name, pattern=find(name)) for name in names)
+    return tuple(TourStep(caption=name, spec=RunSpec(find(name))) for name in names)
 
 
 # --- the packaged script ---------------------------------------------------------
@@ -40,15 +39,15 @@ def test_packaged_tour_loads_with_six_to_eight_steps() -> None:
     tour = load_tour()
     assert DEFAULT_TOUR.name == "tour.toml" and DEFAULT_TOUR.exists()
     assert 6 <= len(tour) <= 8
-    assert all(step.pattern is BY_NAME[step.pattern.name] for step in tour)
+    assert all(step.spec.pattern is BY_NAME[step.spec.pattern.name] for step in tour)
 
 
 def test_packaged_tour_follows_the_talk() -> None:
-    names = [step.pattern.name for step in load_tour()]
+    names = [step.spec.pattern.name for step in load_tour()]
     assert names[0] == "sleep-block"
     assert names.index("sync-guarded") < names.index("sync-unguarded")
     assert names.index("sync-unguarded") < names.index("async-for")
-    assert any(step.burst > 1 for step in load_tour())
+    assert any(step.spec.burst > 1 for step in load_tour())
     assert names[-1] in {"native-driver", "gather-native"}
 
 
@@ -77,7 +76,7 @@ def test_packaged_banners_format_with_a_real_looking_result() -> None:
 
 
 def test_a_guarded_banner_shows_the_measured_error() -> None:
-    (guarded,) = [s for s in load_tour() if s.pattern.name == "sync-guarded"]
+    (guarded,) = [s for s in load_tour() if s.spec.pattern.name == "sync-guarded"]
     error = "SynchronousOnlyOperation: You cannot call this from an async context"
     assert error in guarded.banner_for(make_result(error=error))
 
@@ -158,13 +157,14 @@ def test_a_misspelled_table_is_an_error(tmp_path: Path) -> None:
     ("line", "message"),
     [
         ('pattern = "warp-drive"', "unknown pattern 'warp-drive'; known patterns: "),
-        ("burst = 0", "burst must be 1 to 50, not 0"),
-        ("burst = 51", "burst must be 1 to 50, not 51"),
-        ('burst = "5"', "burst must be 1 to 50, not '5'"),
-        ("burst = true", "burst must be 1 to 50, not True"),
-        ("latency_ms = -1", "latency_ms must be 0 to 5000, not -1"),
-        ("latency_ms = 5000.5", "latency_ms must be 0 to 5000, not 5000.5"),
-        ('latency_ms = "50"', "latency_ms must be 0 to 5000, not '50'"),
+        ("burst = 0", "burst must be 1 to 20, not 0"),
+        ("burst = 21", "burst must be 1 to 20, not 21"),
+        ('burst = "5"', "burst must be 1 to 20, not '5'"),
+        ("burst = true", "burst must be 1 to 20, not True"),
+        ("latency_ms = -1", "latency must be 0 to 5000 ms, not -1"),
+        ("latency_ms = 5000.5", "latency must be 0 to 5000 ms, not 5000.5"),
+        ('latency_ms = "50"', "latency must be 0 to 5000 ms, not '50'"),
+        ('banner = "{rows:>999999999}"', "wider than 200 characters"),
         ('banner = "Froze for {blocked}"', "banner field {blocked} is unknown"),
         ('banner = "{rows.real}"', "banner field {rows.real} is unknown"),
         ('banner = "{}"', "banner field {} is unknown"),
@@ -203,44 +203,23 @@ def test_a_good_script_loads_with_defaults(tmp_path: Path) -> None:
         'burst = 5\nlatency_ms = 50\nbanner = "{queries} in {wall}"\n'
     )
     first, second = load_tour(write(tmp_path, text))
-    assert (first.burst, first.latency_ms, first.banner) == (1, None, None)
+    assert (first.spec.burst, first.spec.latency_ms, first.banner) == (1, None, None)
     assert second.caption == "Two lines."
-    assert second.pattern is find("gather-orm")
-    assert (second.burst, second.latency_ms) == (5, 50.0)
-    assert isinstance(second.latency_ms, float)
+    assert second.spec.pattern is find("gather-orm")
+    assert (second.spec.burst, second.spec.latency_ms) == (5, 50.0)
+    assert isinstance(second.spec.latency_ms, float)
     assert second.banner == "{queries} in {wall}"
 
 
 # --- running a step --------------------------------------------------------------
 
 
-class FakeRunner:
-    """Records what it was asked to run, and the latency in force then."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, int, float]] = []
-
-    async def run(self, pattern, burst=1):
-        self.calls.append((pattern.name, pattern.url, burst, netsim.latency_ms()))
-        return make_result(pattern=pattern.name, burst=burst)
-
-
-@pytest.fixture
-def latency_restored():
-    before = netsim.latency_ms()
-    yield
-    netsim.set_latency_ms(before)
-
-
-async def test_run_step_sets_latency_only_when_given(latency_restored) -> None:
-    runner = FakeRunner()
-    netsim.set_latency_ms(7)
-    await run_step(TourStep("c", find("async-for")), runner)
-    await run_step(TourStep("c", find("gather-orm"), burst=5, latency_ms=50), runner)
-    assert runner.calls == [
-        ("async-for", "/async/iterate", 1, 7.0),
-        ("gather-orm", "/gather/orm?n=5", 5, 50.0),
-    ]
+def test_a_step_without_latency_takes_the_presenters_at_run_time() -> None:
+    first, second = load_tour()[:2]
+    assert first.spec.latency_ms == 0
+    assert second.spec.latency_ms is None  # the bench fills in its own
+    assert second.spec.at_latency(20).latency_ms == 20
+    assert first.spec.at_latency(20).latency_ms == 0
 
 
 # --- navigation ------------------------------------------------------------------
@@ -251,9 +230,9 @@ def test_next_and_back_stop_at_the_ends() -> None:
     assert (tour.index, tour.number, tour.at_start, tour.at_end) == (0, 1, True, False)
     assert tour.back() is False and tour.index == 0
     assert tour.next() and tour.next()
-    assert tour.at_end and tour.step.pattern.name == "async-for"
+    assert tour.at_end and tour.step.spec.pattern.name == "async-for"
     assert tour.next() is False and tour.index == 2
-    assert tour.back() and tour.step.pattern.name == "sleep-await"
+    assert tour.back() and tour.step.spec.pattern.name == "sleep-await"
 
 
 def test_an_empty_tour_is_refused() -> None:
@@ -304,3 +283,21 @@ def test_a_step_can_be_run_again() -> None:
     again = make_result(wall=2.0)
     tour.record(again)
     assert tour.result is again
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_a_tour_file_must_be_a_regular_file(tmp_path: Path, special: str) -> None:
+    import os
+
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "tour.toml"
+        os.mkfifo(path)  # opening it to read would block for ever
+    with pytest.raises(TourError, match="not a regular file"):
+        load_tour(path)
+
+
+def test_a_huge_tour_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "# " + "x" * 1_000_100 + "\n" + f"[[step]]\n{GOOD_STEP}")
+    with pytest.raises(TourError, match="larger than 1,000,000 bytes"):
+        load_tour(path)

@@ -1,5 +1,6 @@
 """Every view answers through Django's real ASGI handler, in-process."""
 
+import asyncio
 import os
 
 import pytest
@@ -104,14 +105,46 @@ async def test_calibration_views(asgi_app, url: str, view_thread: str) -> None:
     assert 90 <= body["view_ms"] < 1000
 
 
+LATENCY = netsim.LATENCY_HEADER
+
+
 async def test_simulated_latency_applies_to_every_statement(asgi_app) -> None:
     fast = (await get(asgi_app, "/gather/orm?n=2")).json()["view_ms"]
-    netsim.set_latency_ms(40)
-    try:
-        slow = (await get(asgi_app, "/gather/orm?n=2")).json()["view_ms"]
-    finally:
-        netsim.set_latency_ms(0)
-    assert slow >= fast + 2 * 40 * 0.9
+    slow = (await get(asgi_app, "/gather/orm?n=2", {LATENCY: "40"})).json()
+    assert slow["view_ms"] >= fast + 2 * 40 * 0.9
+
+
+@pytest.mark.parametrize("url", ["/gather/orm?n=2", "/gather/native?n=2", "/sync/view"])
+async def test_two_requests_in_flight_each_get_their_own_latency(
+    asgi_app, url: str
+) -> None:
+    """The latency travels with the request, on whichever thread runs its queries.
+
+    Both requests are in flight at once: with a process-wide setting the
+    second would overwrite the first's. Judged by a lower bound (one round
+    trip) that load on the machine can only add to.
+    """
+    slow, fast = await asyncio.gather(
+        get(asgi_app, url, {LATENCY: "150"}), get(asgi_app, url, {LATENCY: "0"})
+    )
+    slow_body, fast_body = slow.json(), fast.json()
+    assert slow_body["queries"] >= 1
+    assert slow_body["view_ms"] >= 150 * 0.95
+    assert fast_body["view_ms"] < slow_body["view_ms"]
+    assert netsim.current_latency_ms() == 0  # nothing leaked into this context
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "fast", "inf"])
+async def test_a_bad_latency_header_is_refused(asgi_app, value: str) -> None:
+    response = await get(asgi_app, "/ping", {LATENCY: value})
+    assert response.status == 400
+    assert LATENCY in response.json()["error"]
+
+
+def test_the_client_sends_the_header_demoapp_reads() -> None:
+    from tui.client import LATENCY_HEADER
+
+    assert LATENCY_HEADER == netsim.LATENCY_HEADER
 
 
 async def test_unknown_url_is_a_404(asgi_app) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from demoapp.dbpath import default_db_path, resolve_db_path
 from tui.patterns import PATTERNS, find
+from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
 from tui.themes import THEME_NAMES
 
 EXIT_USAGE = 2
@@ -28,31 +29,26 @@ def bounded(kind: Callable[[str], float], low: float, high: float, what: str):
     return parse
 
 
-def experiment_list(text: str) -> list:
-    """``--patterns``: comma-separated names, each optionally ``:N`` for a burst."""
-    from tui.report import Experiment
+def spec_list(text: str) -> list[RunSpec]:
+    """``--patterns``: comma-separated run labels (``NAME``, ``NAME:N``, ...).
 
-    experiments = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, _, burst = item.partition(":")
-        try:
-            pattern = find(name)
-        except KeyError as error:
-            raise argparse.ArgumentTypeError(error.args[0]) from None
-        size = bounded(int, 1, 50, "burst size")(burst) if burst else 1
-        experiments.append(Experiment(pattern, int(size)))
-    if not experiments:
+    A label given twice is run once: its row would only repeat.
+    """
+    try:
+        specs = [
+            RunSpec.parse(item)
+            for item in filter(None, (part.strip() for part in text.split(",")))
+        ]
+    except SpecError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if not specs:
         raise argparse.ArgumentTypeError("give at least one pattern name")
-    return experiments
+    return list({spec.label: spec for spec in reversed(specs)}.values())[::-1]
 
 
-def default_experiments() -> list:
+def default_specs() -> list[RunSpec]:
     """Every pattern once, then a burst of the async ORM."""
-    from tui.report import Experiment
-
-    return [Experiment(p) for p in PATTERNS] + [
-        Experiment(find("async-for"), DEFAULT_BURST)
-    ]
+    return [RunSpec(p) for p in PATTERNS] + [RunSpec(find("async-for"), DEFAULT_BURST)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--latency-ms",
-        type=bounded(float, 0, 5000, "latency in ms"),
+        type=bounded(float, 0, MAX_LATENCY_MS, "latency in ms"),
         default=0.0,
         metavar="N",
         help="simulated network round trip added to every query (default: 0)",
@@ -88,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--burst",
-        type=bounded(int, 1, 50, "burst size"),
+        type=bounded(int, 1, MAX_BURST, "burst size"),
         default=DEFAULT_BURST,
         metavar="N",
         help=f"concurrent requests the b key fires (default: {DEFAULT_BURST})",
@@ -130,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     headless = parser.add_argument_group("headless options")
     headless.add_argument(
         "--patterns",
-        type=experiment_list,
+        type=spec_list,
         metavar="A,B:N,...",
         help="patterns to run, NAME:N for a burst of N (default: all, async-for:5)",
     )
@@ -148,7 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--export-dir",
         type=Path,
         metavar="DIR",
-        default=Path.cwd(),
         help="where exports go: the w and ctrl+s keys, and --export (default: .)",
     )
     headless.add_argument(
@@ -157,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the session as JSON, CSV and a Chrome trace into --export-dir",
     )
     return parser
+
+
+def working_directory() -> Path | None:
+    """The current directory, or None if it has been deleted under us."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        return None
 
 
 def run_check(path: Path) -> int:
@@ -215,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--{option} needs --headless")
     if args.export and not args.headless:
         parser.error("--export needs --headless")
-    if not args.export_dir.is_dir():
+    if args.export_dir is not None and not args.export_dir.is_dir():
         parser.error(f"--export-dir: no directory {args.export_dir}")
     if args.tour_file is not None:
         from tui.tour import TourError, load_tour
@@ -240,23 +243,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"loopbeat: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
 
-    from demoapp import netsim
-
-    netsim.set_latency_ms(args.latency_ms)
     if args.headless:
-        from demoapp.bootstrap import configure_django
-        from tui.memory import limit_malloc_arenas
         from tui.report import run_headless
 
-        limit_malloc_arenas()
-        configure_django(db_path)
+        export_dir = None
+        if args.export:
+            export_dir = args.export_dir or working_directory()
+            if export_dir is None:
+                parser.error("the current directory is gone; give --export-dir DIR")
         return run_headless(
-            args.patterns or default_experiments(),
+            args.patterns or default_specs(),
             args.repeat,
             args.interval / 1000,
             db_path,
             args.json,
-            args.export_dir if args.export else None,
+            export_dir,
+            latency_ms=args.latency_ms,
         )
     from tui.app import LoopbeatApp  # configures Django after its first frame
 
@@ -264,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db_path,
         interval=args.interval / 1000,
         burst=int(args.burst),
+        latency_ms=args.latency_ms,
         export_dir=args.export_dir,
         tour_path=args.tour_file,
         start_tour=args.tour,

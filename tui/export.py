@@ -15,17 +15,20 @@ import json
 import math
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
-from tui.client import PatternResult, PingProbe, PingSample
+from tui.client import RunResult
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
+from tui.probe import PingProbe, PingSample
 
 CSV_COLUMNS = (
     "number",
+    "label",
     "pattern",
     "burst",
     "started_s",
@@ -53,6 +56,11 @@ class ExportError(Exception):
     """A session could not be written; the message says where and why."""
 
 
+def export_stem(now: float | None = None) -> str:
+    """The file name stem every export and screenshot of a moment shares."""
+    return time.strftime("loopbeat-%Y%m%d-%H%M%S", time.localtime(now))
+
+
 @dataclass(frozen=True)
 class Session:
     """A snapshot of one session; every time is ``time.perf_counter()`` seconds.
@@ -67,7 +75,7 @@ class Session:
             monitor_mode, stall_threshold_s, ...); must be JSON-serialisable.
     """
 
-    results: tuple[PatternResult, ...] = ()
+    results: tuple[RunResult, ...] = ()
     samples: tuple[Sample, ...] = ()
     busy_periods: tuple[BusyPeriod, ...] = ()
     pings: tuple[PingSample, ...] = ()
@@ -77,7 +85,7 @@ class Session:
     @classmethod
     def capture(
         cls,
-        results: Iterable[PatternResult],
+        results: Iterable[RunResult],
         monitor: LoopMonitor,
         probe: PingProbe | None = None,
         meta: Mapping[str, Any] | None = None,
@@ -134,10 +142,11 @@ def session_csv(session: Session) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for number, r in enumerate(session.results, start=1):
+    for r in session.results:
         writer.writerow(
             [
-                number,
+                r.number,
+                r.label,
                 r.pattern,
                 r.burst,
                 f"{r.started - origin:.6f}",
@@ -224,7 +233,7 @@ def _earliest(session: Session) -> float:
     return min(times, default=0.0)
 
 
-def _thread_tids(results: Iterable[PatternResult]) -> dict[str, int]:
+def _thread_tids(results: Iterable[RunResult]) -> dict[str, int]:
     """A tid per query thread name; queries run on the loop share its track."""
     tids = {"MainThread": LOOP_TID}
     for result in results:

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,8 +27,12 @@ class AsgiResponse:
             return {}
 
 
-async def get(app, url: str) -> AsgiResponse:
+async def get(
+    app: Any, url: str, headers: Mapping[str, str] | None = None
+) -> AsgiResponse:
     """Send ``GET url`` (path plus optional query) to ``app`` and collect the answer.
+
+    ``headers`` are sent besides ``Host``; names are lower-cased as ASGI wants.
 
     The request body is sent at once; ``http.disconnect`` is only reported
     after the response has ended, because Django cancels a view whose client
@@ -44,7 +49,10 @@ async def get(app, url: str) -> AsgiResponse:
         "raw_path": parts.path.encode(),
         "query_string": parts.query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"loopbeat")],
+        "headers": [
+            (b"host", b"loopbeat"),
+            *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
+        ],
         "client": ("127.0.0.1", 0),
         "server": ("loopbeat", 80),
     }

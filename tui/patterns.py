@@ -6,13 +6,21 @@ drift from the code that runs.
 """
 
 import ast
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import demoapp
 
-VIEWS_FILE = Path(demoapp.__file__).with_name("views.py")
+def _views_file() -> Path:
+    # Found, not imported: the UI must not import demoapp (tests enforce it).
+    spec = importlib.util.find_spec("demoapp")
+    if spec is None or spec.origin is None:
+        raise ImportError("the demoapp package is not installed")
+    return Path(spec.origin).with_name("views.py")
+
+
+VIEWS_FILE = _views_file()
 
 
 @dataclass(frozen=True)

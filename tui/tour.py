@@ -6,10 +6,12 @@ size, a simulated latency and a banner template. Captions say what to watch
 for; numbers only ever come from the measurement, through the banner.
 
 Pure logic, no UI: a screen drives a ``Tour`` (Space -> ``advance()``,
-Backspace -> ``back()``) and runs each step with ``run_step``.
+Backspace -> ``back()``) and has each step's ``spec`` run.
 """
 
 import enum
+import re
+import stat
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,14 +19,16 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from demoapp import netsim
-from tui.client import PatternResult, PatternRunner
+from tui.client import RunResult
 from tui.formatting import describe_threads, format_seconds
-from tui.patterns import BY_NAME, Pattern
+from tui.patterns import BY_NAME
+from tui.runs import RunSpec, SpecError
 
 DEFAULT_TOUR = Path(__file__).with_name("tour.toml")
-MAX_BURST = 50
-MAX_LATENCY_MS = 5000
+MAX_TOUR_BYTES = 1_000_000
+"""A tour script larger than this is refused (a speaker's script is a few kB)."""
+MAX_FIELD_WIDTH = 200
+"""The widest a banner field may be formatted, e.g. ``{rows:>12,}``."""
 STEP_KEYS = ("caption", "pattern", "burst", "latency_ms", "banner")
 
 TIME_FIELDS = (
@@ -66,7 +70,7 @@ class TourError(Exception):
     """The tour script cannot be used; the message says where and why."""
 
 
-def banner_fields(result: PatternResult) -> dict[str, Any]:
+def banner_fields(result: RunResult) -> dict[str, Any]:
     """The values a banner template can use, formatted for people."""
     latency = result.latency_ms
     return {
@@ -107,14 +111,12 @@ class TourStep:
 
     caption: str
     """What the audience is about to see, shown before the run."""
-    pattern: Pattern
-    burst: int = 1
-    latency_ms: float | None = None
-    """Simulated latency to set before the run; None leaves it as it is."""
+    spec: RunSpec
+    """What runs; a latency of None means the presenter's current one."""
     banner: str | None = None
     """A template over ``BANNER_FIELDS``; None shows the result's verdict."""
 
-    def banner_for(self, result: PatternResult) -> str:
+    def banner_for(self, result: RunResult) -> str:
         """The sentence to show once ``result`` is in.
 
         A template that uses ``{error}`` is written for a run that failed, any
@@ -137,8 +139,15 @@ def load_tour(path: Path | None = None) -> tuple[TourStep, ...]:
     """
     path = DEFAULT_TOUR if path is None else Path(path)
     try:
+        # Looked at before it is opened: a FIFO would block the open and a
+        # device such as /dev/zero would never end.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise TourError(f"{path}: not a regular file")
         with path.open("rb") as file:
-            data = tomllib.load(file)
+            raw = file.read(MAX_TOUR_BYTES + 1)
+        if len(raw) > MAX_TOUR_BYTES:
+            raise TourError(f"{path}: larger than {MAX_TOUR_BYTES:,} bytes")
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as error:
         raise TourError(f"{path}: cannot read: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -166,27 +175,19 @@ def _parse_step(table: Any, where: str) -> TourStep:
     if not isinstance(caption, str) or not caption.strip():
         raise TourError(f"{where}: caption is missing or empty")
     name = table.get("pattern")
-    if name not in BY_NAME:
+    if not isinstance(name, str) or name not in BY_NAME:
         known = ", ".join(BY_NAME)
         raise TourError(f"{where}: unknown pattern {name!r}; known patterns: {known}")
-    burst = table.get("burst", 1)
-    if type(burst) is not int or not 1 <= burst <= MAX_BURST:
-        raise TourError(f"{where}: burst must be 1 to {MAX_BURST}, not {burst!r}")
-    latency = table.get("latency_ms")
-    if latency is not None and (
-        type(latency) not in (int, float) or not 0 <= latency <= MAX_LATENCY_MS
-    ):
-        raise TourError(
-            f"{where}: latency_ms must be 0 to {MAX_LATENCY_MS}, not {latency!r}"
-        )
+    try:
+        spec = RunSpec(BY_NAME[name], table.get("burst", 1), table.get("latency_ms"))
+    except SpecError as error:
+        raise TourError(f"{where}: {error}") from None
     banner = table.get("banner")
     if banner is not None:
         _check_banner(banner, where)
     return TourStep(
         caption=" ".join(caption.split()),  # lets speakers wrap lines in TOML
-        pattern=BY_NAME[name],
-        burst=burst,
-        latency_ms=None if latency is None else float(latency),
+        spec=spec,
         banner=banner,
     )
 
@@ -203,17 +204,17 @@ def _check_banner(banner: Any, where: str) -> None:
         raise TourError(
             f"{where}: banner field {{{unknown[0]}}} is unknown; known fields: {known}"
         )
+    for _, name, spec, _ in Formatter().parse(banner):
+        # A width such as {rows:>999999999} would allocate a gigabyte.
+        if spec and any(int(d) > MAX_FIELD_WIDTH for d in re.findall(r"\d+", spec)):
+            raise TourError(
+                f"{where}: banner field {{{name}:{spec}}} is wider than "
+                f"{MAX_FIELD_WIDTH} characters"
+            )
     try:
         banner.format_map(_SAMPLE_FIELDS)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError) as error:
         raise TourError(f"{where}: banner {banner!r}: {error}") from None
-
-
-async def run_step(step: TourStep, runner: PatternRunner) -> PatternResult:
-    """Set the step's latency (if it has one), then run its pattern."""
-    if step.latency_ms is not None:
-        netsim.set_latency_ms(step.latency_ms)
-    return await runner.run(step.pattern, step.burst)
 
 
 class TourAction(enum.Enum):
@@ -239,7 +240,7 @@ class Tour:
         self.index = 0
         self.running = False
         """True between ``start_run`` and ``record`` / ``abandon_run``."""
-        self._results: dict[int, PatternResult] = {}
+        self._results: dict[int, RunResult] = {}
 
     @property
     def step(self) -> TourStep:
@@ -260,11 +261,11 @@ class Tour:
         return self.index == len(self.steps) - 1
 
     @property
-    def result(self) -> PatternResult | None:
+    def result(self) -> RunResult | None:
         """What the current step measured, if it has run."""
         return self._results.get(self.index)
 
-    def result_of(self, index: int) -> PatternResult | None:
+    def result_of(self, index: int) -> RunResult | None:
         """What step ``index`` (from 0) measured, if it has run."""
         return self._results.get(index)
 
@@ -298,7 +299,7 @@ class Tour:
         self.running = True
         return self.step
 
-    def record(self, result: PatternResult) -> None:
+    def record(self, result: RunResult) -> None:
         """Keep ``result`` as the current step's measurement; the run is over."""
         self._results[self.index] = result
         self.running = False

@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Static
 
-from tui.client import PatternResult
+from tui.client import RunResult
 
 
 class BigFigure(Vertical):
@@ -28,13 +28,13 @@ class BigFigure(Vertical):
         yield Digits("-", id="big-digits")
         yield Static("worst loop lag of the last run, in ms", id="big-label")
 
-    def show(self, number: int, result: PatternResult) -> None:
-        """Display ``result``'s worst loop lag; ``number`` is its row in the table."""
+    def show(self, result: RunResult) -> None:
+        """Display ``result``'s worst loop lag, with its number in the table."""
         lag_ms = result.loop_max_lag * 1000
         self.query_one(Digits).update(
             f"{lag_ms:.0f}" if lag_ms >= 10 else f"{lag_ms:.1f}"
         )
         label = Text()
         label.append("ms worst loop lag: ", style="bold")
-        label.append(f"#{number} {result.label}: {result.verdict}")
+        label.append(f"#{result.number} {result.label}: {result.verdict}")
         self.query_one("#big-label", Static).update(label)

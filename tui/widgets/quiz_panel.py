@@ -1,19 +1,25 @@
 """Predict, then run: the room votes, the experiment answers, live."""
 
-from types import SimpleNamespace
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from tui.quiz import QUESTIONS, ExperimentFailed, QuizRound, run_experiments
+from tui.messages import PresenterClosed, RunRequested, RunsFinished
+from tui.questions import QUESTIONS
+from tui.quiz import CannotJudge, QuizRound
 
 HINTS = "1-4: a vote   enter: run the experiment   n: next question   esc: leave"
 
 
 class QuizPanel(Static, can_focus=True):
-    """One question at a time: choices with their votes, then the measured answer."""
+    """One question at a time: choices with their votes, then the measured answer.
+
+    It asks the app for the question's runs (``RunRequested``) and judges
+    the results it gets back (``RunsFinished``).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -69,7 +75,7 @@ class QuizPanel(Static, can_focus=True):
                     style="green" if verdict else "red",
                 )
         else:
-            runs = ", ".join(e.label for e in question.experiments)
+            runs = ", ".join(spec.label for spec in question.specs)
             text.append(f"Will run: {runs}", style="dim")
         text.append(f"\n{HINTS}", style="dim")
         self.update(text)
@@ -83,25 +89,24 @@ class QuizPanel(Static, can_focus=True):
             return
         self.running = True
         self.show_round()
-        self.run_worker(self._measure(), name="quiz experiment", group="quiz")
+        self.post_message(RunRequested(self.round.question.specs, reply_to=self))
 
-    async def _measure(self) -> None:
-        app = self.app
-        try:
-            if not app.can_start():
-                return
-            # The app's run_measured is runner-shaped, so each run also gets
-            # its row in the table; run_experiments restores the latency.
-            runner = SimpleNamespace(run=app.run_measured)
-            self.round.record(await run_experiments(self.round.question, runner))
-        except ExperimentFailed as error:
-            app.notify(
-                str(error), title="the experiment could not answer", severity="error"
-            )
-        finally:
-            app.show_latency()
-            self.running = False
-            self.show_round()
+    @on(RunsFinished)
+    def _runs_finished(self, message: RunsFinished) -> None:
+        if not self.running:
+            return
+        self.running = False
+        if message.problem is None:
+            try:
+                self.round.record(message.results)
+            except CannotJudge as error:
+                self.notify(
+                    str(error),
+                    title="the runs could not answer",
+                    severity="error",
+                    markup=False,
+                )
+        self.show_round()
 
     def action_next(self) -> None:
         if self.running:
@@ -112,4 +117,4 @@ class QuizPanel(Static, can_focus=True):
 
     def action_leave(self) -> None:
         if not self.running:
-            self.app.close_presenter()
+            self.post_message(PresenterClosed())

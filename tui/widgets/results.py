@@ -3,7 +3,7 @@
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui.client import PatternResult
+from tui.client import RunResult
 from tui.formatting import describe_threads, format_seconds
 from tui.widgets.lag_graph import severity_style
 
@@ -20,7 +20,7 @@ COLUMNS = (
 )
 
 
-def verdict_style(result: PatternResult) -> str:
+def verdict_style(result: RunResult) -> str:
     """Red for a frozen loop or an error, yellow for a slowed one, else green."""
     if result.error or result.froze_loop:
         return "bold red"
@@ -40,17 +40,19 @@ class ResultsTable(DataTable):
         for label, width in COLUMNS:
             self.add_column(label, key=label, width=width)
 
-    def add_running(self, run_id: str, number: int, label: str) -> None:
-        """A row for a run that has started and not yet finished."""
+    def add_running(self, number: int, label: str) -> None:
+        """A row for run ``number`` that has started and not yet finished."""
         running = Text("running…", style="bold cyan")
         blank = [""] * (len(COLUMNS) - 3)
-        self.add_row(str(number), label, running, *blank, key=run_id)
+        # Text, not str: DataTable would read a str as markup.
+        self.add_row(Text(str(number)), Text(label), running, *blank, key=_key(number))
         while self.row_count > self.max_rows:
             self.remove_row(self.coordinate_to_cell_key((0, 0)).row_key)
         self.move_cursor(row=self.row_count - 1)
 
-    def finish(self, run_id: str, result: PatternResult) -> None:
+    def finish(self, result: RunResult) -> None:
         """Fill in a finished run's measurements (unless its row made way)."""
+        run_id = _key(result.number)
         if run_id not in self.rows:
             return
         cells = {
@@ -69,8 +71,13 @@ class ResultsTable(DataTable):
         for column, value in cells.items():
             self.update_cell(run_id, column, value)
 
-    def fail(self, run_id: str, message: str) -> None:
-        """Mark a run that could not be measured at all."""
+    def fail(self, number: int, message: str) -> None:
+        """Mark run ``number`` as one that could not be measured at all."""
+        run_id = _key(number)
         if run_id not in self.rows:
             return
         self.update_cell(run_id, "verdict", Text(message, style="bold red"))
+
+
+def _key(number: int) -> str:
+    return f"run-{number}"

@@ -1,0 +1,336 @@
+"""The engine session: Django, the instruments and the runs, without a screen.
+
+A ``Bench`` is what the live app and headless mode share, so they cannot
+drift: it configures Django, starts the loop monitor and the ping probe,
+accepts runs within the in-flight limits, numbers them, keeps their results
+within a bound, and describes the session for exports.
+
+It is the one place in ``tui`` (with the command line) that imports
+``demoapp``, and it imports no Textual.
+"""
+
+import asyncio
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.client import RunClient, RunResult
+from tui.export import Session
+from tui.heartbeat import LoopMonitor
+from tui.inprocess import get
+from tui.loopstats import percentile
+from tui.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
+from tui.probe import PingProbe, PingSample
+from tui.runs import MAX_BURST, RunSpec, check_latency
+
+MAX_RUNS_IN_FLIGHT = 3
+"""Runs allowed at once; more are refused with a reason."""
+MAX_REQUESTS_IN_FLIGHT = MAX_BURST
+"""Requests allowed at once, bursts counted per request: three bursts of the
+largest size must not triple the memory a talk's laptop has to find."""
+MAX_RESULTS = 200
+"""Runs kept; older ones make way. A talk has far fewer; the bound keeps an
+all-day booth demo's memory flat."""
+PING_CAPACITY = 2_000
+"""Pings kept: 100 s at the probe's busy rate."""
+WARM_UP_URLS = ("/ping", "/async/get-count")
+"""Django compiles URL patterns and SQL on first use, on the loop thread; they
+are requested once before the first run so that cost is not measured."""
+
+
+class RunRefused(Exception):
+    """A run was not accepted now; the message says why, for the screen."""
+
+
+@dataclass
+class Reservation:
+    """Room for one or more runs, taken when they were asked for.
+
+    Taken before any request is sent, so runs asked for together cannot all
+    pass the limit; given back with ``release`` (at most once).
+    """
+
+    specs: tuple[RunSpec, ...]
+    """What to run, in order, each with the latency that will apply."""
+    requests: int
+    _bench: "Bench"
+    released: bool = False
+
+    def release(self) -> None:
+        """Give the room back; later calls do nothing."""
+        if not self.released:
+            self.released = True
+            self._bench._release(self)
+
+
+@dataclass
+class Batch:
+    """What ``Bench.run_reserved`` did: the results, or where and why it stopped."""
+
+    results: list[RunResult] = field(default_factory=list)
+    problem: str | None = None
+    """The failure that ended the batch early (``Type: message``), if any."""
+    failed_number: int | None = None
+    """The number of the run that failed, if it had started."""
+
+
+class Bench:
+    """One engine session over a demo database.
+
+    Args:
+        db_path: The demo database (already checked by the caller).
+        interval: Heartbeat tick interval in seconds.
+        window: Seconds of heartbeat history kept.
+        latency_ms: The session's simulated latency, for runs that do not set
+            their own.
+        asgi_app: The ASGI application (default: demoapp's, once configured).
+        on_ping: Called on the loop with every ping sample.
+    """
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        interval: float = 0.005,
+        window: float = 60.0,
+        latency_ms: float = 0.0,
+        asgi_app: Any = None,
+        on_ping: Callable[[PingSample], None] | None = None,
+    ) -> None:
+        self.db_path = db_path
+        self.interval = interval
+        self.window = window
+        self._latency_ms = check_latency(latency_ms)
+        self._asgi_app = asgi_app
+        self._on_ping = on_ping
+        self.monitor: LoopMonitor | None = None
+        self.probe: PingProbe | None = None
+        self._client: RunClient | None = None
+        self.results: deque[RunResult] = deque(maxlen=MAX_RESULTS)
+        self._runs_started = 0
+        self._runs_in_flight = 0
+        self._requests_in_flight = 0
+        self._frozen = False
+
+    # --- life cycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Set Django up (in a thread), start the instruments, warm Django up."""
+        from demoapp import netsim
+        from demoapp.bootstrap import configure_django
+
+        limit_malloc_arenas()  # before the request threads start (tui/memory.py)
+        # In a thread: the live app's first frame does not wait for the imports.
+        await asyncio.to_thread(configure_django, self.db_path)
+        if self._asgi_app is None:
+            from demoapp.asgi import application
+
+            self._asgi_app = application
+        freeze_survivors()  # a full collection would read as lag no run caused
+        self._frozen = True
+        # The simulated network wait stands in for a socket read: a stall is
+        # blamed on the view line that issued the query, not on the hook.
+        self.monitor = LoopMonitor(
+            interval=self.interval,
+            window=self.window,
+            excluded_files=(netsim.__file__,),
+        )
+        self.monitor.start()
+        self.probe = PingProbe(
+            self._asgi_app, capacity=PING_CAPACITY, on_sample=self._on_ping
+        )
+        self.probe.start()
+        for url in WARM_UP_URLS:
+            await get(self._asgi_app, url)
+        self._client = RunClient(self._asgi_app, self.monitor, self.probe)
+
+    async def stop(self) -> None:
+        """Stop the probe and the monitor; safe to call more than once."""
+        self._client = None
+        if self.probe is not None:
+            await self.probe.stop()
+        if self.monitor is not None:
+            await self.monitor.stop()
+        if self._frozen:
+            thaw_survivors()
+            self._frozen = False
+
+    async def __aenter__(self) -> "Bench":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def ready(self) -> bool:
+        """Whether runs can be accepted (started and not stopped)."""
+        return self._client is not None
+
+    # --- the session's latency ------------------------------------------------------
+
+    @property
+    def latency_ms(self) -> float:
+        """The latency for runs that do not set their own, in milliseconds."""
+        return self._latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self._latency_ms = check_latency(value)
+
+    # --- runs -----------------------------------------------------------------------
+
+    @property
+    def runs_in_flight(self) -> int:
+        """Runs accepted and not yet finished."""
+        return self._runs_in_flight
+
+    @property
+    def requests_in_flight(self) -> int:
+        """Requests those runs may have in flight at once."""
+        return self._requests_in_flight
+
+    def reserve(self, specs: Sequence[RunSpec]) -> Reservation:
+        """Take room for ``specs`` (run one after another) now, or refuse.
+
+        Raises:
+            RunRefused: not started yet, or the limits are reached.
+        """
+        if not self.ready:
+            raise RunRefused("still starting up; try again in a moment")
+        if not specs:
+            raise RunRefused("nothing to run")
+        if self._runs_in_flight >= MAX_RUNS_IN_FLIGHT:
+            raise RunRefused(
+                f"{self._runs_in_flight} runs already in flight; wait for one to finish"
+            )
+        requests = max(spec.burst for spec in specs)
+        if self._requests_in_flight + requests > MAX_REQUESTS_IN_FLIGHT:
+            raise RunRefused(
+                f"{self._requests_in_flight} requests already in flight; "
+                f"at most {MAX_REQUESTS_IN_FLIGHT} at once"
+            )
+        self._runs_in_flight += 1
+        self._requests_in_flight += requests
+        resolved = tuple(spec.at_latency(self._latency_ms) for spec in specs)
+        return Reservation(resolved, requests, self)
+
+    def _release(self, reservation: Reservation) -> None:
+        self._runs_in_flight -= 1
+        self._requests_in_flight -= reservation.requests
+
+    async def run(
+        self,
+        spec: RunSpec,
+        on_start: Callable[[int, RunSpec], None] | None = None,
+    ) -> RunResult:
+        """Run one spec of a reservation now and keep its result.
+
+        Args:
+            spec: One of a ``Reservation``'s specs.
+            on_start: Called with the run's number just before it is sent.
+        """
+        if self._client is None:
+            raise RunRefused("the session has stopped")
+        self._runs_started += 1
+        number = self._runs_started
+        if on_start is not None:
+            on_start(number, spec)
+        result = await self._client.run(spec, number)
+        self.results.append(result)
+        return result
+
+    async def run_reserved(
+        self,
+        reservation: Reservation,
+        on_start: Callable[[int, RunSpec], None] | None = None,
+        on_result: Callable[[RunResult], None] | None = None,
+    ) -> "Batch":
+        """Run a reservation's specs in order, then give its room back.
+
+        A run that raises ends the batch: the failure is returned, with the
+        number of the run it hit, rather than raised, so whoever asked always
+        hears back and the room is always released.
+        """
+        batch = Batch()
+
+        def started(number: int, spec: RunSpec) -> None:
+            batch.failed_number = number
+            if on_start is not None:
+                on_start(number, spec)
+
+        try:
+            for spec in reservation.specs:
+                result = await self.run(spec, on_start=started)
+                batch.results.append(result)
+                if on_result is not None:
+                    on_result(result)
+            batch.failed_number = None
+        except Exception as error:
+            batch.problem = f"{type(error).__name__}: {error}"
+        finally:
+            reservation.release()
+        return batch
+
+    async def run_now(self, spec: RunSpec) -> RunResult:
+        """Reserve, run and release one spec (headless mode and tests)."""
+        reservation = self.reserve([spec])
+        try:
+            return await self.run(reservation.specs[0])
+        finally:
+            reservation.release()
+
+    # --- describing the session -------------------------------------------------------
+
+    @property
+    def django_version(self) -> str:
+        """The running Django's version (readable before Django is set up)."""
+        import django
+
+        return django.get_version()
+
+    def recent_figures(
+        self, seconds: float
+    ) -> tuple[float | None, float | None, float | None, float | None] | None:
+        """Worst and p99 loop lag, worst and p99 ping over the last ``seconds``.
+
+        None before the instruments have started; a figure is None when
+        nothing was measured in the span.
+        """
+        if self.monitor is None or self.probe is None:
+            return None
+        since = time.perf_counter() - seconds
+        lag = self.monitor.stats(since=since)
+        lag_max = max(lag.max, self.monitor.max_block(since=since))
+        pings = sorted(p.latency for p in self.probe.samples(since=since))
+        return (
+            lag_max if lag.count else None,
+            lag.p99 if lag.count else None,
+            pings[-1] if pings else None,
+            percentile(pings, 99) if pings else None,
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        """Facts about the session for exports (JSON-serialisable)."""
+        return {
+            "database": str(self.db_path),
+            "django": self.django_version,
+            "python": sys.version.split()[0],
+            "latency_ms": self._latency_ms,
+            "runs_started": self._runs_started,
+        }
+
+    def snapshot(self, **extra: Any) -> Session:
+        """Everything measured so far, frozen, with ``extra`` facts added.
+
+        Raises:
+            RunRefused: before the instruments have started.
+        """
+        if self.monitor is None:
+            raise RunRefused("nothing measured yet")
+        meta = {**self.metadata(), **extra}
+        return Session.capture(self.results, self.monitor, self.probe, meta)

@@ -1,0 +1,40 @@
+"""Messages panels post up to the app; the app alone decides what happens.
+
+A panel never calls into the app: it asks (``RunRequested``, ``PresenterClosed``)
+and the app answers the asker (``RunsFinished``), so who may run what, and
+when, is decided in one place.
+"""
+
+from dataclasses import dataclass
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from tui.client import RunResult
+from tui.runs import RunSpec
+
+
+@dataclass
+class RunRequested(Message):
+    """Please run these specs, one after another, and tell ``reply_to``."""
+
+    specs: tuple[RunSpec, ...]
+    reply_to: MessagePump | None = None
+    """Who gets the ``RunsFinished`` answer (None: nobody is waiting)."""
+
+
+@dataclass
+class RunsFinished(Message, bubble=False):
+    """The answer to a ``RunRequested``: its results, or why there are none.
+
+    Sent to the asker only (it does not bubble back up to the app).
+    """
+
+    results: tuple[RunResult, ...]
+    """One per spec that ran, in order; fewer if a run failed or was refused."""
+    problem: str | None = None
+    """Why the runs were refused or stopped early; None when all ran."""
+
+
+class PresenterClosed(Message):
+    """The tour or quiz panel is done: the app hides it and takes focus back."""

@@ -1,0 +1,1 @@
+"""The app\x27s screens."""
