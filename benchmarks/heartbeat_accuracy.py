@@ -149,6 +149,7 @@ async def idle() -> None:
     without, _ = await idle_cpu("none")
     bare, _ = await idle_cpu("bare")
     with_it, idle_stats = await idle_cpu("monitor")
+    assert idle_stats is not None  # a monitor ran
     without, bare, with_it = (cpu / IDLE * 100 for cpu in (without, bare, with_it))
     overhead = with_it - without
     print(

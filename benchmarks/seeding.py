@@ -30,7 +30,7 @@ def naive_seed(path: Path, sizes: SeedSizes) -> None:
     fake.seed_instance(sizes.seed)
     rng = random.Random(sizes.seed)
     _create_schema(path)
-    tables = {
+    tables: dict[str, list[tuple[object, ...]]] = {
         "author": [
             (i, fake.name(), fake.country(), fake.random_int(1900, 2000))
             for i in range(1, sizes.authors + 1)

@@ -48,10 +48,11 @@ async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
         while True:
             now = time.monotonic()
             if now >= next_report:
-                monitor = app.bench.monitor
+                monitor, probe = app.bench.monitor, app.bench.probe
+                assert monitor is not None and probe is not None
                 samples = len(monitor.samples(since=float("-inf")))
                 busy = len(monitor.busy_periods(since=float("-inf")))
-                pings = len(app.bench.probe.samples())
+                pings = len(probe.samples())
                 growth = 0.0 if baseline is None else rss_mb() - baseline
                 print(
                     f"{(now - started) / 60:7.1f} {rss_mb():8.1f} {growth:+7.1f}"
@@ -79,7 +80,8 @@ async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
             while True:
                 await pilot.press("space")
                 await app.workers.wait_for_complete()
-                if panel.tour.at_end and panel.tour.result is not None:
+                tour = panel.tour
+                if tour is None or (tour.at_end and tour.result is not None):
                     break
                 if time.monotonic() - started >= seconds:
                     break

@@ -41,13 +41,13 @@ async def idle(db_path: Path, seconds: float, size: tuple[int, int]) -> None:
         await asyncio.sleep(seconds)
         cpu = time.process_time() - cpu_before
         until = time.perf_counter()
-        stats = app.bench.monitor.stats(since=since, until=until)
-        raw = app.bench.monitor.stats(since=since, until=until, corrected=False)
+        monitor = app.bench.monitor
+        assert monitor is not None, "the app did not start its monitor"
+        stats = monitor.stats(since=since, until=until)
+        raw = monitor.stats(since=since, until=until, corrected=False)
     elapsed = until - since
     terminal = f"{size[0]}x{size[1]}"
-    print(
-        f"terminal {terminal}, idle {elapsed:.1f} s, monitor {app.bench.monitor.mode}"
-    )
+    print(f"terminal {terminal}, idle {elapsed:.1f} s, monitor {monitor.mode}")
     print(f"ticks           : {raw.count}")
     print(f"lag p50 / p99   : {stats.p50 * 1000:.2f} / {stats.p99 * 1000:.2f} ms")
     print(f"lag max         : {stats.max * 1000:.2f} ms")

@@ -1,6 +1,8 @@
 """Request-level plumbing: per-request simulated latency, and errors as JSON."""
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,11 +16,14 @@ class _BothModes:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[..., Any]) -> None:
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        raise NotImplementedError
 
 
 class SimulatedLatencyMiddleware(_BothModes):
@@ -29,7 +34,7 @@ class SimulatedLatencyMiddleware(_BothModes):
     that is not a duration is answered with 400.
     """
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> Any:
         raw = request.headers.get(netsim.LATENCY_HEADER, "0")
         try:
             latency_ms = float(raw)
@@ -42,11 +47,11 @@ class SimulatedLatencyMiddleware(_BothModes):
         with netsim.simulated_latency(latency_ms):
             return self.get_response(request)
 
-    async def _call_async(self, request: HttpRequest, latency_ms: float):
+    async def _call_async(self, request: HttpRequest, latency_ms: float) -> Any:
         with netsim.simulated_latency(latency_ms):
             return await self.get_response(request)
 
-    def _refuse(self, message: str):
+    def _refuse(self, message: str) -> Any:
         response = JsonResponse({"error": message}, status=400)
         if not self.is_async:
             return response
@@ -63,7 +68,7 @@ class JsonErrorMiddleware(_BothModes):
     Django only runs ``process_exception`` when a view has raised.
     """
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> Any:
         return self.get_response(request)
 
     def process_exception(

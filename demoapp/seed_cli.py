@@ -5,7 +5,13 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+)
 
 from demoapp.dbpath import default_db_path, resolve_db_path
 from demoapp.seeding import (
@@ -65,7 +71,7 @@ def seed_with_progress(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_progress(table: str, done: int, total: int) -> None:
             if table not in tasks:

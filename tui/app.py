@@ -56,13 +56,6 @@ class LoopbeatApp(App[None]):
     """
 
     CSS_PATH = "app.tcss"
-    # Textual sets these classes on the screen as it is sized, in one restyle;
-    # app.tcss shrinks the layout for .narrow and .short terminals.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "narrow"),
-        (110, "wide"),
-    ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "short"), (34, "tall")]
     TITLE = "loopbeat"
     # The screen holds the keys, in the footer's order; quitting is here too
     # so it works whatever screen or panel is in front.

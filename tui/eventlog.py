@@ -4,9 +4,15 @@ import asyncio
 import logging
 import sys
 import threading
+from typing import Protocol
 
 from textual._context import NoActiveAppError
-from textual.app import App
+
+
+class EventSink(Protocol):
+    """Whatever shows events: the app's ``log_event``."""
+
+    def log_event(self, message: str) -> None: ...
 
 
 class EventLogHandler(logging.Handler):
@@ -16,7 +22,7 @@ class EventLogHandler(logging.Handler):
     over it; a failing subscriber or worker is shown in the log instead.
     """
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: EventSink) -> None:
         """Attach to ``app`` (which must have ``log_event``), on its loop."""
         super().__init__(level=logging.WARNING)
         self.app = app

@@ -262,7 +262,7 @@ def _long_tasks(session: Session) -> list[tuple[float, float, str, dict]]:
     """
     threshold = session.meta.get("stall_threshold_s", DEFAULT_STALL_THRESHOLD)
     stalls = {stall.start: stall for stall in session.stalls}
-    tasks = []
+    tasks: list[tuple[float, float, str, dict[str, Any]]] = []
     for period in session.busy_periods:
         if period.start not in stalls and period.duration > threshold:
             tasks.append((period.start, period.duration, "long task", {}))

@@ -78,6 +78,12 @@ class MainScreen(Screen[None]):
     ) -> None:
         """Args are the app's of the same names (see ``LoopbeatApp``)."""
         super().__init__()
+        # Textual sets these classes on the screen as it is sized, in one
+        # restyle; app.tcss shrinks the layout for .narrow and .short
+        # terminals. Set here: Textual's class-level annotation for them is
+        # one no type checker accepts.
+        self.HORIZONTAL_BREAKPOINTS = [(0, "narrow"), (110, "wide")]
+        self.VERTICAL_BREAKPOINTS = [(0, "short"), (34, "tall")]
         self.burst = burst
         self.tour_path = tour_path
         self._large = large

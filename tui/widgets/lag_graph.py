@@ -111,8 +111,8 @@ class LagGraph(Widget):
     def _cells(self) -> Picture:
         """The graph's size, and each column's height in eighths and colour."""
         height, width = max(1, self.size.height), self.columns
-        values = list(self.values)[-width:]
-        values = [None] * (width - len(values)) + values
+        shown: list[float | None] = list(self.values)[-width:]
+        values = [None] * (width - len(shown)) + shown
         levels = tuple(round(scale_fraction(v) * height * 8) for v in values)
         colours = tuple(severity_style(v) for v in values)
         return self.size, levels, colours
@@ -144,7 +144,8 @@ class LagGraph(Widget):
             segments = [
                 Segment(f"{labels.get(row, ''):>{LABEL_WIDTH - 1}}┤", label_style)
             ]
-            run_style, run = None, []
+            run_style: Style | None = None
+            run: list[str] = []
             for colour, level in zip(colours, levels, strict=True):
                 fill = min(8, max(0, level - floor))
                 style = styles[colour] if fill else run_style

@@ -1,6 +1,7 @@
 """One row per run: what the view did and what the event loop felt meanwhile."""
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from tui.client import RunResult
@@ -47,7 +48,7 @@ class ResultsTable(DataTable):
         # Text, not str: DataTable would read a str as markup.
         self.add_row(Text(str(number)), Text(label), running, *blank, key=_key(number))
         while self.row_count > self.max_rows:
-            self.remove_row(self.coordinate_to_cell_key((0, 0)).row_key)
+            self.remove_row(self.coordinate_to_cell_key(Coordinate(0, 0)).row_key)
         self.move_cursor(row=self.row_count - 1)
 
     def finish(self, result: RunResult) -> None:
