@@ -1,0 +1,49 @@
+"""File-system facts about a database path, learnt without opening the file.
+
+Opening a FIFO blocks until a writer comes, opening some devices has side
+effects, and a stat below a directory without search permission raises. So the
+kind of a path is always decided by ``os.stat`` first, and every failure comes
+back as an ``OSError`` (or a phrase) the caller turns into one line for the user.
+"""
+
+import os
+import stat
+from pathlib import Path
+
+KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def kind_of(mode: int) -> str:
+    """Name the kind of file an ``st_mode`` describes, e.g. ``"a socket"``."""
+    for test, name in KINDS:
+        if test(mode):
+            return name
+    return "a regular file" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def stat_or_none(path: Path) -> os.stat_result | None:
+    """``os.stat(path)`` following links, or None when nothing is there.
+
+    A missing file, a missing or non-directory component on the way and a
+    dangling symbolic link all count as nothing there.
+
+    Raises:
+        OSError: the path could not be reached (permission denied, a symlink
+            loop, an I/O error...).
+    """
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def reason(error: OSError) -> str:
+    """The error as a lower-case phrase, e.g. ``"permission denied"``."""
+    text = error.strerror or str(error)
+    return text[:1].lower() + text[1:]
