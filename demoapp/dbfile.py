@@ -6,6 +6,7 @@ kind of a path is always decided by ``os.stat`` first, and every failure comes
 back as an ``OSError`` (or a phrase) the caller turns into one line for the user.
 """
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -47,3 +48,15 @@ def reason(error: OSError) -> str:
     """The error as a lower-case phrase, e.g. ``"permission denied"``."""
     text = error.strerror or str(error)
     return text[:1].lower() + text[1:]
+
+
+def real_path(path: Path) -> Path:
+    """``path`` with every symbolic link resolved, dangling ones included.
+
+    Raises:
+        OSError: a symbolic link loop, or a component that cannot be read.
+    """
+    try:
+        return Path(path).absolute().resolve()
+    except RuntimeError:  # Python 3.11 reports a symlink loop this way
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None

@@ -10,6 +10,7 @@ import os
 import random
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 from contextlib import closing
@@ -19,8 +20,8 @@ import pytest
 
 from demoapp import health
 from demoapp.health import inspect_database
-from demoapp.seeding import build_database
-from tests.test_seeding import ROOT, TINY, table_dump
+from demoapp.seeding import SeedError, SeedSizes, build_database, check_target
+from tests.test_seeding import ROOT, TINY, run_seed, table_dump
 
 
 def run_python(code: str, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -32,6 +33,13 @@ def run_python(code: str, timeout: float = 30) -> subprocess.CompletedProcess:
         timeout=timeout,
         cwd=ROOT,
     )
+
+
+def null_clone(tmp_path: Path) -> Path:
+    """A character device like /dev/null, which a broken seeder may replace."""
+    node = tmp_path / "null"
+    os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return node
 
 
 def deny_stat_under(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
@@ -54,6 +62,52 @@ def deny_stat_under(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
 # --- 1. devices, FIFOs and sockets are never opened or replaced --------------
 
 
+def test_dev_null_is_refused_and_untouched() -> None:
+    before = os.stat("/dev/null")
+    with pytest.raises(SeedError, match="not a regular file"):
+        check_target(Path("/dev/null"), force=True)
+    status = inspect_database(Path("/dev/null"))
+    assert not status.ready
+    assert "not a regular file" in status.problem
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode)
+    assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+
+
+def test_cli_refuses_a_device_and_leaves_it_alone(tmp_path: Path) -> None:
+    """A private clone of /dev/null, so a regression cannot break the machine."""
+    device = null_clone(tmp_path)
+    for args in ([], ["--force"]):
+        result = run_seed("--db", str(device), "--books", "20", *args)
+        assert result.returncode == 2
+        assert "not a regular file" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert stat.S_ISCHR(os.stat(device).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["null"]
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.sqlite3"
+    os.mkfifo(fifo)
+    code = f"""
+from pathlib import Path
+from demoapp.health import inspect_database
+from demoapp.seeding import SeedError, check_target
+path = Path({str(fifo)!r})
+print(inspect_database(path).problem)
+try:
+    check_target(path, force=True)
+except SeedError as error:
+    print(error)
+"""
+    result = run_python(code, timeout=20)  # opening the FIFO would block forever
+    assert result.returncode == 0, result.stderr
+    problem, refusal = result.stdout.strip().splitlines()
+    assert "not a regular file" in problem
+    assert "not a regular file" in refusal
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
 def test_check_on_a_fifo_returns_promptly(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.sqlite3"
     os.mkfifo(fifo)
@@ -67,6 +121,32 @@ def test_check_on_a_fifo_returns_promptly(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "not a regular file" in result.stdout
     assert "--force" not in result.stdout
+
+
+# --- 3. unreachable paths ------------------------------------------------------
+
+
+def test_an_unreachable_database_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The directory lacks search permission (simulated: root is never denied)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    target = locked / "db.sqlite3"
+    deny_stat_under(monkeypatch, locked)
+
+    status = inspect_database(target, count_rows=False)
+    assert not status.ready
+    assert status.exists  # unknown, so callers report instead of seeding
+    assert status.problem == f"cannot reach {target}: permission denied"
+    assert "--force" not in status.fix
+
+    for attempt in (
+        lambda: check_target(target, force=False),
+        lambda: build_database(target, TINY, force=True),
+    ):
+        with pytest.raises(SeedError, match=r"cannot reach .*: permission denied"):
+            attempt()
 
 
 # --- 4. recoverable is not broken ------------------------------------------------
@@ -160,6 +240,32 @@ def test_a_damaged_database_still_advises_reseeding(tmp_path: Path) -> None:
     status = inspect_database(target)
     assert not status.ready
     assert "seed.py --force" in status.fix
+
+
+# --- 6. symbolic links are followed ------------------------------------------------
+
+
+def test_force_through_a_symlink_reseeds_the_target_and_keeps_the_link(
+    tmp_path: Path,
+) -> None:
+    real, link = tmp_path / "real.sqlite3", tmp_path / "link.sqlite3"
+    build_database(real, TINY)
+    link.symlink_to(real)
+    with pytest.raises(SeedError, match="--force"):
+        build_database(link, TINY)
+    build_database(link, SeedSizes(10, 20, 0, 1), force=True)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert inspect_database(real).rows["book"] == 20
+
+
+def test_a_dangling_symlink_is_seeded_where_it_points(tmp_path: Path) -> None:
+    real, link = tmp_path / "elsewhere" / "real.sqlite3", tmp_path / "link.sqlite3"
+    link.symlink_to(real)
+    assert not inspect_database(link).ready
+    build_database(link, TINY)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert inspect_database(real).ready
+    assert os.listdir(real.parent) == ["real.sqlite3"]
 
 
 # --- 9. no --force advice for what --force cannot or must not fix ------------------
