@@ -7,7 +7,9 @@ back as an ``OSError`` (or a phrase) the caller turns into one line for the user
 """
 
 import errno
+import glob
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -60,3 +62,44 @@ def real_path(path: Path) -> Path:
         return Path(path).absolute().resolve()
     except RuntimeError:  # Python 3.11 reports a symlink loop this way
         raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None
+
+
+def temporary_path(target: Path) -> Path:
+    """Where this process builds ``target`` before renaming it into place."""
+    return target.with_name(f".{target.name}.tmp-{os.getpid()}")
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Delete temporary files (and their journals) left by dead seeders.
+
+    The pid is in the name; a process that no longer exists cannot come back
+    to finish, so its file (tens of megabytes) is only taking up space.
+
+    Returns:
+        The files removed.
+    """
+    pattern = re.compile(
+        rf"\.{re.escape(target.name)}\.tmp-(\d+)(?:-journal|-wal|-shm)?"
+    )
+    removed = []
+    for candidate in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+        match = pattern.fullmatch(candidate.name)
+        if not match or int(match[1]) == os.getpid() or _alive(int(match[1])):
+            continue
+        try:
+            candidate.unlink()
+        except OSError:  # gone already, or not ours to delete: cleanup is a bonus
+            continue
+        removed.append(candidate)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        # Another user's process is alive; an absurd pid is not ours to judge.
+        return True
+    return True

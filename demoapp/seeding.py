@@ -19,6 +19,8 @@ from pathlib import Path
 
 from faker import Faker
 
+from demoapp.dbfile import remove_stale_temporaries, temporary_path
+from demoapp.interrupts import SignalGuard
 from demoapp.seedtarget import SeedError, check_target
 
 BATCH = 10_000
@@ -243,7 +245,8 @@ def build_database(
     """Create the demo database at ``target`` atomically.
 
     Django must be set up (the schema comes from the committed migrations).
-    A symbolic link is followed and kept (see ``check_target``).
+    A symbolic link is followed and kept (see ``check_target``). Temporary
+    files left by seeders that died are removed first.
 
     Args:
         target: The database path.
@@ -256,28 +259,40 @@ def build_database(
 
     Raises:
         SeedError: bad sizes, or a target that must not or cannot be written.
+        SeedInterrupted: SIGTERM or SIGHUP arrived (main thread only); any
+            previous database is left as it was.
     """
-    from django.db import Error as DjangoDatabaseError
-
     sizes.validate()
     target = Path(target).absolute()
     real = check_target(target, force)
     started = time.perf_counter()
-    temporary = real.with_name(f".{real.name}.tmp-{os.getpid()}")
-    try:
-        temporary.unlink(missing_ok=True)
-        _create_schema(temporary)
-        _fill(temporary, sizes, progress or (lambda *_: None))
-        with temporary.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, real)
-    except (sqlite3.Error, OSError, DjangoDatabaseError) as error:
-        raise SeedError(f"could not build {real}: {error}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    with SignalGuard() as guard:
+        remove_stale_temporaries(real)
+        _build(real, sizes, progress or (lambda *_: None), guard)
     return SeedSummary(
         path=target,
         rows={"authors": sizes.authors, "books": sizes.books, "reviews": sizes.reviews},
         seconds=time.perf_counter() - started,
         size_bytes=real.stat().st_size,
     )
+
+
+def _build(
+    real: Path, sizes: SeedSizes, progress: ProgressCallback, guard: SignalGuard
+) -> None:
+    from django.db import Error as DjangoDatabaseError
+
+    temporary = temporary_path(real)
+    try:
+        temporary.unlink(missing_ok=True)
+        _create_schema(temporary)
+        _fill(temporary, sizes, progress)
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        guard.defer()  # complete: a signal now waits until it is in place
+        os.replace(temporary, real)
+    except (sqlite3.Error, OSError, DjangoDatabaseError) as error:
+        raise SeedError(f"could not build {real}: {error}") from None
+    finally:
+        guard.defer()  # a second signal must not cut the cleanup short
+        temporary.unlink(missing_ok=True)

@@ -8,11 +8,14 @@ tests that need them say.
 import errno
 import os
 import random
+import signal
 import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -22,6 +25,8 @@ from demoapp import health
 from demoapp.health import inspect_database
 from demoapp.seeding import SeedError, SeedSizes, build_database, check_target
 from tests.test_seeding import ROOT, TINY, run_seed, table_dump
+
+SLOW = ("--authors", "1000", "--books", "2000000", "--reviews", "0")
 
 
 def run_python(code: str, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -121,6 +126,83 @@ def test_check_on_a_fifo_returns_promptly(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "not a regular file" in result.stdout
     assert "--force" not in result.stdout
+
+
+# --- 2. signals while seeding, and temporary files of dead seeders ----------
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_while_seeding_removes_the_temporary_file(
+    tmp_path: Path, signal_name: str, code: int
+) -> None:
+    target = tmp_path / "db.sqlite3"
+    seeder = subprocess.Popen(
+        [sys.executable, str(ROOT / "seed.py"), "--db", str(target), *SLOW],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    temporary = tmp_path / f".db.sqlite3.tmp-{seeder.pid}"
+    try:
+        deadline = time.monotonic() + 60
+        while not temporary.exists() and time.monotonic() < deadline:
+            assert seeder.poll() is None, seeder.communicate()
+            time.sleep(0.05)
+        assert temporary.exists(), "the seeder never started building"
+        time.sleep(0.5)  # into the migrations or the inserts
+        seeder.send_signal(getattr(signal, signal_name))
+        _, stderr = seeder.communicate(timeout=30)
+    finally:
+        seeder.kill()
+        seeder.wait()
+    assert seeder.returncode == code, stderr
+    assert "Traceback" not in stderr
+    # Above it, rich's progress bars (also on stderr): the message is one line.
+    messages = [line for line in stderr.splitlines() if line.startswith("seed.py:")]
+    assert messages == [stderr.strip().splitlines()[-1]], stderr
+    assert messages[0].startswith(f"seed.py: stopped by {signal_name}; ")
+    assert os.listdir(tmp_path) == []
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)
+    return child.pid
+
+
+def test_temporary_files_of_dead_seeders_are_removed(tmp_path: Path) -> None:
+    target = tmp_path / "db.sqlite3"
+    dead = dead_pid()
+    stale = [
+        tmp_path / f".db.sqlite3.tmp-{dead}",
+        tmp_path / f".db.sqlite3.tmp-{dead}-journal",
+    ]
+    for path in stale:
+        path.write_bytes(b"x" * 1000)
+    alive = tmp_path / f".db.sqlite3.tmp-{os.getppid()}"  # a live process's
+    alive.write_bytes(b"y")
+    unrelated = tmp_path / f".other.sqlite3.tmp-{dead}"
+    unrelated.write_bytes(b"z")
+    build_database(target, TINY)
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [target.name, alive.name, unrelated.name]
+    )
+
+
+def test_seeding_off_the_main_thread_works(tmp_path: Path) -> None:
+    """Signal handlers can only be set on the main thread; elsewhere, skip them."""
+    before = signal.getsignal(signal.SIGTERM)
+    outcome: list[object] = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(build_database(tmp_path / "db.sqlite3", TINY))
+    )
+    thread.start()
+    thread.join(60)
+    assert outcome and inspect_database(tmp_path / "db.sqlite3").ready
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 # --- 3. unreachable paths ------------------------------------------------------
