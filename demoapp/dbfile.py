@@ -7,10 +7,13 @@ back as an ``OSError`` (or a phrase) the caller turns into one line for the user
 """
 
 import errno
+import fcntl
 import glob
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 KINDS = (
@@ -64,6 +67,46 @@ def real_path(path: Path) -> Path:
         raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None
 
 
+def lock_path(target: Path) -> Path:
+    """The lock file beside ``target``: ``.NAME.lock``."""
+    return target.with_name(f".{target.name}.lock")
+
+
+@contextmanager
+def exclusive_lock(target: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``.NAME.lock`` beside ``target``.
+
+    The lock file is removed on release. Whoever opened it just before that
+    holds a lock on a file no longer in the directory, so after locking it is
+    checked to still be the file at the path; if not, lock again.
+
+    Raises:
+        BlockingIOError: someone else holds the lock (this never waits).
+        OSError: the lock file cannot be created.
+    """
+    path = lock_path(target)
+    while True:
+        # O_NOFOLLOW: a planted symlink must not make us create files elsewhere.
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        descriptor = os.open(path, flags, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held, current = os.fstat(descriptor), stat_or_none(path)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        if current and (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+            break
+        os.close(descriptor)
+    try:
+        yield
+    finally:
+        try:
+            path.unlink(missing_ok=True)
+        finally:
+            os.close(descriptor)
+
+
 def temporary_path(target: Path) -> Path:
     """Where this process builds ``target`` before renaming it into place."""
     return target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -103,3 +146,32 @@ def _alive(pid: int) -> bool:
         # Another user's process is alive; an absurd pid is not ours to judge.
         return True
     return True
+
+
+def commit(temporary: Path, target: Path, *, replace: bool) -> None:
+    """Move ``temporary`` to ``target``; only over an existing file if ``replace``.
+
+    Without ``replace`` the move is a hard link then an unlink, which fails
+    rather than replace a database another seeder put there meanwhile.
+
+    Raises:
+        FileExistsError: ``target`` appeared and ``replace`` is false.
+        OSError: the move failed.
+    """
+    if replace:
+        os.replace(temporary, target)
+        return
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        # Some file systems have no hard links; the lock still keeps seeders
+        # that take it apart, so fall back to checking, then renaming.
+        if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+        os.replace(temporary, target)
+        return
+    temporary.unlink()

@@ -12,16 +12,23 @@ database exactly as it was.
 import os
 import random
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from faker import Faker
 
-from demoapp.dbfile import remove_stale_temporaries, temporary_path
+from demoapp.dbfile import (
+    commit,
+    remove_stale_temporaries,
+    stat_or_none,
+    temporary_path,
+)
 from demoapp.interrupts import SignalGuard
-from demoapp.seedtarget import SeedError, check_target
+from demoapp.seedtarget import SeedError, check_target, lock_target
 
 BATCH = 10_000
 LIMITS = {"authors": 1_000_000, "books": 5_000_000, "reviews": 20_000_000}
@@ -245,8 +252,11 @@ def build_database(
     """Create the demo database at ``target`` atomically.
 
     Django must be set up (the schema comes from the committed migrations).
-    A symbolic link is followed and kept (see ``check_target``). Temporary
-    files left by seeders that died are removed first.
+    A symbolic link is followed and kept (see ``check_target``); a replaced
+    file keeps its permission bits. A lock (``.NAME.lock`` beside the file)
+    keeps a second seeder of the same file out, and without ``force`` the
+    result is never moved over a database that appeared during the build.
+    Temporary files left by seeders that died are removed first.
 
     Args:
         target: The database path.
@@ -264,11 +274,23 @@ def build_database(
     """
     sizes.validate()
     target = Path(target).absolute()
-    real = check_target(target, force)
+    real = check_target(target, force)  # refuse before anything is created
     started = time.perf_counter()
-    with SignalGuard() as guard:
+    with ExitStack() as stack:
+        guard = stack.enter_context(SignalGuard())
+        stack.enter_context(lock_target(real))
+        # Checked again under the lock: a seeder that held it may have finished.
+        real = check_target(target, force)
+        existing = stat_or_none(real)
         remove_stale_temporaries(real)
-        _build(real, sizes, progress or (lambda *_: None), guard)
+        _build(
+            real,
+            sizes,
+            progress or (lambda *_: None),
+            guard,
+            replace=force or existing is not None,  # existing: empty, or forced
+            mode=None if existing is None else stat.S_IMODE(existing.st_mode),
+        )
     return SeedSummary(
         path=target,
         rows={"authors": sizes.authors, "books": sizes.books, "reviews": sizes.reviews},
@@ -278,7 +300,13 @@ def build_database(
 
 
 def _build(
-    real: Path, sizes: SeedSizes, progress: ProgressCallback, guard: SignalGuard
+    real: Path,
+    sizes: SeedSizes,
+    progress: ProgressCallback,
+    guard: SignalGuard,
+    *,
+    replace: bool,
+    mode: int | None,
 ) -> None:
     from django.db import Error as DjangoDatabaseError
 
@@ -289,8 +317,15 @@ def _build(
         _fill(temporary, sizes, progress)
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)  # --force must not widen a private file
         guard.defer()  # complete: a signal now waits until it is in place
-        os.replace(temporary, real)
+        commit(temporary, real, replace=replace)
+    except FileExistsError:
+        raise SeedError(
+            f"{real} already exists (another seeder finished first);"
+            " pass --force to replace it"
+        ) from None
     except (sqlite3.Error, OSError, DjangoDatabaseError) as error:
         raise SeedError(f"could not build {real}: {error}") from None
     finally:

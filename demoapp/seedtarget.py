@@ -2,10 +2,14 @@
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from demoapp.dbfile import (
+    exclusive_lock,
     kind_of,
+    lock_path,
     real_path,
     reason,
     stat_or_none,
@@ -68,3 +72,26 @@ def _check_existing(path: Path, real: Path, info: os.stat_result, force: bool) -
     # An empty file holds nothing to lose (connecting to a missing file makes one).
     if info.st_size and not force:
         raise SeedError(f"{path} already exists; pass --force to replace it")
+
+
+@contextmanager
+def lock_target(real: Path) -> Iterator[None]:
+    """Hold the seeding lock on ``real`` for the block; never wait for it.
+
+    Args:
+        real: The database path, links resolved (see ``check_target``).
+
+    Raises:
+        SeedError: another seeder holds the lock, or it cannot be taken.
+    """
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(exclusive_lock(real))
+        except BlockingIOError:
+            raise SeedError(
+                f"another seeder is already building {real}; wait for it to finish"
+            ) from None
+        except OSError as error:
+            message = f"cannot lock {lock_path(real)}: {reason(error)}"
+            raise SeedError(message) from None
+        yield

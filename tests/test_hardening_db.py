@@ -24,7 +24,7 @@ import pytest
 from demoapp import health
 from demoapp.health import inspect_database
 from demoapp.seeding import SeedError, SeedSizes, build_database, check_target
-from tests.test_seeding import ROOT, TINY, run_seed, table_dump
+from tests.test_seeding import ROOT, TINY, digest, run_seed, table_dump
 
 SLOW = ("--authors", "1000", "--books", "2000000", "--reviews", "0")
 
@@ -324,6 +324,59 @@ def test_a_damaged_database_still_advises_reseeding(tmp_path: Path) -> None:
     assert "seed.py --force" in status.fix
 
 
+# --- 5. two seeders, one path ------------------------------------------------------
+
+
+def test_two_racing_seeders_one_wins_the_other_is_told(tmp_path: Path) -> None:
+    target = tmp_path / "db.sqlite3"
+    first_started, second_done = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def hold(table: str, done: int, total: int) -> None:
+        if table == "book" and done:
+            first_started.set()
+            second_done.wait(60)
+
+    def first() -> None:
+        try:
+            outcome.append(
+                build_database(target, SeedSizes(10, 30_000, 0, 1), progress=hold)
+            )
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert first_started.wait(60)
+        with pytest.raises(SeedError, match="another seeder") as refused:
+            build_database(target, TINY)
+        assert len(str(refused.value).splitlines()) == 1
+    finally:
+        second_done.set()
+        thread.join(60)
+    assert not isinstance(outcome[0], BaseException), outcome
+    assert inspect_database(target).rows["book"] == 30_000
+    assert os.listdir(tmp_path) == ["db.sqlite3"]
+
+
+def test_a_database_appearing_during_the_build_is_not_replaced(
+    tmp_path: Path,
+) -> None:
+    """Another seeder (one that takes no lock) finishes first: it wins."""
+    target, theirs = tmp_path / "db.sqlite3", tmp_path / "theirs.sqlite3"
+    build_database(theirs, TINY)
+
+    def finish_theirs(table: str, done: int, total: int) -> None:
+        if table == "book" and done and not target.exists():
+            os.link(theirs, target)
+
+    with pytest.raises(SeedError, match="already exists"):
+        build_database(target, SeedSizes(10, 20_000, 0, 1), progress=finish_theirs)
+    assert digest(target) == digest(theirs)
+    assert sorted(os.listdir(tmp_path)) == ["db.sqlite3", "theirs.sqlite3"]
+
+
 # --- 6. symbolic links are followed ------------------------------------------------
 
 
@@ -348,6 +401,20 @@ def test_a_dangling_symlink_is_seeded_where_it_points(tmp_path: Path) -> None:
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert inspect_database(real).ready
     assert os.listdir(real.parent) == ["real.sqlite3"]
+
+
+# --- 7 and 8. replacing a file keeps its mode --------------------------------------
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640])
+def test_force_keeps_the_mode_of_the_replaced_database(
+    tmp_path: Path, mode: int
+) -> None:
+    target = tmp_path / "db.sqlite3"
+    build_database(target, TINY)
+    target.chmod(mode)
+    build_database(target, SeedSizes(10, 20, 0, 1), force=True)
+    assert stat.S_IMODE(target.stat().st_mode) == mode
 
 
 # --- 9. no --force advice for what --force cannot or must not fix ------------------
