@@ -25,6 +25,7 @@ from demoapp import health
 from demoapp.health import inspect_database
 from demoapp.seeding import SeedError, SeedSizes, build_database, check_target
 from tests.test_seeding import ROOT, TINY, digest, run_seed, table_dump
+from tui.export import write_atomically
 
 SLOW = ("--authors", "1000", "--books", "2000000", "--reviews", "0")
 
@@ -415,6 +416,18 @@ def test_force_keeps_the_mode_of_the_replaced_database(
     target.chmod(mode)
     build_database(target, SeedSizes(10, 20, 0, 1), force=True)
     assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
+def test_write_atomically_keeps_the_mode_of_the_replaced_file(tmp_path: Path) -> None:
+    kept, fresh = tmp_path / "kept.json", tmp_path / "fresh.json"
+    kept.write_text("old")
+    kept.chmod(0o600)
+    write_atomically(kept, "new")
+    write_atomically(fresh, "new")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
 
 
 # --- 9. no --force advice for what --force cannot or must not fix ------------------
