@@ -1,13 +1,26 @@
-"""Inspect a database file without changing it: is it usable by the demo app?"""
+"""Inspect a database file: can the demo app use it, and if not, what to do?
 
+Only a regular file is ever opened, so a FIFO or a device given as the database
+cannot hang or disturb the check. The check changes a file only the way SQLite
+itself would on the app's first query: by rolling back a write a crashed
+process left half done (a "hot journal").
+"""
+
+import os
 import sqlite3
+import stat
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from demoapp.dbfile import kind_of, reason, stat_or_none
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 TABLES = ("author", "book", "review")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT = 5.0
+"""Seconds to wait for another connection's lock before calling the file busy."""
+BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @dataclass(frozen=True)
@@ -15,7 +28,9 @@ class DatabaseStatus:
     """The verdict on one database file.
 
     ``problem`` is None when the file is ready; otherwise it is a sentence
-    saying what is wrong, and ``fix`` says what to run.
+    saying what is wrong, and ``fix`` says what to do. ``exists`` is also true
+    for a path that could not be reached: callers then report it instead of
+    trying to create a database there.
     """
 
     path: Path
@@ -30,8 +45,19 @@ class DatabaseStatus:
 
 
 def is_sqlite_file(path: Path) -> bool:
-    """True if ``path`` starts with SQLite's header (an empty file counts too)."""
-    with path.open("rb") as handle:
+    """True if ``path`` is a regular file starting with SQLite's header.
+
+    An empty file counts too. The file is opened without blocking and checked
+    to be regular once open, so a FIFO swapped in after the caller's stat
+    cannot hang the caller.
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    with open(os.open(path, flags), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return False
         header = handle.read(len(SQLITE_HEADER))
     return header in (b"", SQLITE_HEADER)
 
@@ -42,53 +68,141 @@ def committed_migrations() -> set[str]:
 
 
 def inspect_database(path: Path, count_rows: bool = True) -> DatabaseStatus:
-    """Open ``path`` read-only and report whether the demo app can use it.
+    """Report whether the demo app can use ``path``, and what to do if not.
 
     Counting rows scans the tables (tens of milliseconds on the default data
-    set), so start-up skips it with ``count_rows=False``.
+    set), so start-up skips it with ``count_rows=False``. ``--force`` is only
+    ever advised for a regular file that SQLite cannot use as the demo
+    database; never for something it must not replace or cannot reach.
+
+    Args:
+        path: The database file.
+        count_rows: Fill ``rows`` with the row count of each demo table.
+
+    Returns:
+        The verdict, with the reason and the remedy when it is not ready.
     """
     reseed = f"python seed.py --force --db {path}"
-    if not path.exists():
+    try:
+        info = stat_or_none(path)
+    except OSError as error:
+        fix = (
+            "allow search (x) on every directory leading to it, or use another --db"
+            if isinstance(error, PermissionError)
+            else "correct the path, or use another --db"
+        )
+        return DatabaseStatus(path, True, f"cannot reach {path}: {reason(error)}", fix)
+    if info is None:
         return DatabaseStatus(
             path, False, "the database does not exist", f"python seed.py --db {path}"
         )
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         return DatabaseStatus(
             path, True, "the path is a directory, not a file", "--db FILE"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        kind = kind_of(info.st_mode)
+        return DatabaseStatus(
+            path, True, f"the path is {kind}, not a regular file", "--db FILE"
         )
     try:
         if not is_sqlite_file(path):
             return DatabaseStatus(
                 path, True, "the file is not a SQLite database", "--db FILE"
             )
-        if path.stat().st_size == 0:
-            return DatabaseStatus(path, True, "the database is empty", reseed)
-        return _inspect_tables(path, reseed, count_rows)
-    except (sqlite3.Error, OSError) as error:
+    except OSError as error:
+        return DatabaseStatus(
+            path,
+            True,
+            f"cannot read {path}: {reason(error)}",
+            "make the file readable, or use another --db",
+        )
+    if info.st_size == 0:
+        return DatabaseStatus(path, True, "the database is empty", reseed)
+    return _inspect_sqlite(path, reseed, count_rows)
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    uri = f"{path.absolute().as_uri()}?mode={mode}"
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT)
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in BUSY_CODES
+
+
+def _busy_status(path: Path, error: sqlite3.Error) -> DatabaseStatus:
+    return DatabaseStatus(
+        path,
+        True,
+        f"the database is locked by another process ({error})",
+        "wait for that process to finish, then try again",
+    )
+
+
+def _writable(path: Path) -> bool:
+    path = path.absolute()
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _inspect_sqlite(path: Path, reseed: str, count_rows: bool) -> DatabaseStatus:
+    """Inspect read-only; if that fails, tell recoverable from broken."""
+    try:
+        with closing(_connect(path, "ro")) as db:
+            return _inspect_tables(db, path, reseed, count_rows)
+    except sqlite3.Error as error:
+        read_only_error = error
+    if _busy(read_only_error):
+        return _busy_status(path, read_only_error)
+    # A read-only connection cannot roll back a hot journal (nor create a WAL
+    # database's -shm file), so failing here does not mean the file is broken.
+    if not _writable(path):
+        return DatabaseStatus(
+            path,
+            True,
+            "the database needs recovery, which SQLite cannot do while the file"
+            f" or its directory is read-only ({read_only_error})",
+            f"copy {path} and any {path.name}-journal or -wal file beside it to a"
+            " writable directory, then use --db with the copy",
+        )
+    try:
+        with closing(_connect(path, "rw")) as db:
+            # The first read rolls back a hot journal; quick_check then reads
+            # every page, so a pass means the file is sound, not just openable.
+            verdict = [row[0] for row in db.execute("PRAGMA quick_check")]
+            if verdict != ["ok"]:
+                return DatabaseStatus(
+                    path, True, f"the database is damaged ({verdict[0]})", reseed
+                )
+            return _inspect_tables(db, path, reseed, count_rows)
+    except sqlite3.Error as error:
+        if _busy(error):
+            return _busy_status(path, error)
         return DatabaseStatus(
             path, True, f"the database cannot be read ({error})", reseed
         )
 
 
-def _inspect_tables(path: Path, reseed: str, count_rows: bool) -> DatabaseStatus:
-    uri = f"{path.absolute().as_uri()}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as db:
-        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        missing = [t for t in TABLES if f"demoapp_{t}" not in names]
-        if missing or "django_migrations" not in names:
-            return DatabaseStatus(path, True, "the demo tables are missing", reseed)
-        applied = {
-            row[0]
-            for row in db.execute(
-                "SELECT name FROM django_migrations WHERE app = ?", ("demoapp",)
-            )
-        }
-        if not committed_migrations() <= applied:
-            return DatabaseStatus(
-                path, True, "the schema is older than this version of loopbeat", reseed
-            )
-        rows = {
-            table: db.execute(f"SELECT COUNT(*) FROM demoapp_{table}").fetchone()[0]
-            for table in (TABLES if count_rows else ())
-        }
+def _inspect_tables(
+    db: sqlite3.Connection, path: Path, reseed: str, count_rows: bool
+) -> DatabaseStatus:
+    names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    missing = [t for t in TABLES if f"demoapp_{t}" not in names]
+    if missing or "django_migrations" not in names:
+        return DatabaseStatus(path, True, "the demo tables are missing", reseed)
+    applied = {
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM django_migrations WHERE app = ?", ("demoapp",)
+        )
+    }
+    if not committed_migrations() <= applied:
+        return DatabaseStatus(
+            path, True, "the schema is older than this version of loopbeat", reseed
+        )
+    rows = {
+        table: db.execute(f"SELECT COUNT(*) FROM demoapp_{table}").fetchone()[0]
+        for table in (TABLES if count_rows else ())
+    }
     return DatabaseStatus(path, True, rows=rows)

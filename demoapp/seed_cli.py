@@ -14,6 +14,7 @@ from rich.progress import (
 )
 
 from demoapp.dbpath import default_db_path, resolve_db_path
+from demoapp.interrupts import SeedInterrupted
 from demoapp.seeding import (
     SeedError,
     SeedSizes,
@@ -82,7 +83,15 @@ def seed_with_progress(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``seed.py``; returns the exit status."""
+    """Run ``seed.py``.
+
+    Args:
+        argv: The arguments, without the program name; None for ``sys.argv``.
+
+    Returns:
+        The exit status: 0, 2 for a refusal, 130 for Ctrl+C, 128 + the signal
+        number for SIGTERM or SIGHUP.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     sizes = SeedSizes(args.authors, args.books, args.reviews, args.seed)
@@ -97,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     except SeedError as error:
         print(f"seed.py: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except SeedInterrupted as stop:
+        # The shell convention for "killed by signal N", now that it did not kill.
+        print(
+            f"seed.py: stopped by {stop.name}; {target} left as it was", file=sys.stderr
+        )
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print(f"seed.py: interrupted; {target} left as it was", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -12,24 +12,29 @@ database exactly as it was.
 import os
 import random
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from faker import Faker
 
-from demoapp.health import is_sqlite_file
+from demoapp.dbfile import (
+    commit,
+    remove_stale_temporaries,
+    stat_or_none,
+    temporary_path,
+)
+from demoapp.interrupts import SignalGuard
+from demoapp.seedtarget import SeedError, check_target, lock_target
 
 BATCH = 10_000
 LIMITS = {"authors": 1_000_000, "books": 5_000_000, "reviews": 20_000_000}
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``(table, rows_done, rows_total)`` after each batch."""
-
-
-class SeedError(Exception):
-    """A problem the user can fix; its message says how."""
 
 
 @dataclass(frozen=True)
@@ -71,30 +76,6 @@ class SeedSummary:
         return (
             f"Seeded {self.path}: {counts} in {self.seconds:.1f} s ({megabytes:.1f} MB)"
         )
-
-
-# --- target checks -----------------------------------------------------------
-
-
-def check_target(path: Path, force: bool) -> None:
-    """Refuse targets that would destroy something or cannot be written."""
-    if path.is_dir():
-        raise SeedError(f"{path} is a directory; give a file path for the database")
-    if path.exists():
-        try:
-            sqlite = is_sqlite_file(path)
-        except OSError as error:
-            raise SeedError(f"cannot read {path}: {error.strerror}") from None
-        if not sqlite:
-            raise SeedError(f"{path} is not a SQLite database; refusing to replace it")
-        if path.stat().st_size and not force:
-            raise SeedError(f"{path} already exists; pass --force to replace it")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise SeedError(f"cannot create {path.parent}: {error.strerror}") from None
-    if not os.access(path.parent, os.W_OK):
-        raise SeedError(f"cannot write to {path.parent}: permission denied")
 
 
 # --- data --------------------------------------------------------------------
@@ -271,31 +252,82 @@ def build_database(
     """Create the demo database at ``target`` atomically.
 
     Django must be set up (the schema comes from the committed migrations).
+    A symbolic link is followed and kept (see ``check_target``); a replaced
+    file keeps its permission bits. A lock (``.NAME.lock`` beside the file)
+    keeps a second seeder of the same file out, and without ``force`` the
+    result is never moved over a database that appeared during the build.
+    Temporary files left by seeders that died are removed first.
+
+    Args:
+        target: The database path.
+        sizes: How many rows to make, and the random seed.
+        force: Replace an existing database.
+        progress: Called after each batch of rows.
+
+    Returns:
+        What was built.
 
     Raises:
         SeedError: bad sizes, or a target that must not or cannot be written.
+        SeedInterrupted: SIGTERM or SIGHUP arrived (main thread only); any
+            previous database is left as it was.
     """
-    from django.db import Error as DjangoDatabaseError
-
     sizes.validate()
-    target = target.absolute()
-    check_target(target, force)
+    target = Path(target).absolute()
+    real = check_target(target, force)  # refuse before anything is created
     started = time.perf_counter()
-    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        temporary.unlink(missing_ok=True)
-        _create_schema(temporary)
-        _fill(temporary, sizes, progress or (lambda *_: None))
-        with temporary.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except (sqlite3.Error, OSError, DjangoDatabaseError) as error:
-        raise SeedError(f"could not build {target}: {error}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    with ExitStack() as stack:
+        guard = stack.enter_context(SignalGuard())
+        stack.enter_context(lock_target(real))
+        # Checked again under the lock: a seeder that held it may have finished.
+        real = check_target(target, force)
+        existing = stat_or_none(real)
+        remove_stale_temporaries(real)
+        _build(
+            real,
+            sizes,
+            progress or (lambda *_: None),
+            guard,
+            replace=force or existing is not None,  # existing: empty, or forced
+            mode=None if existing is None else stat.S_IMODE(existing.st_mode),
+        )
     return SeedSummary(
         path=target,
         rows={"authors": sizes.authors, "books": sizes.books, "reviews": sizes.reviews},
         seconds=time.perf_counter() - started,
-        size_bytes=target.stat().st_size,
+        size_bytes=real.stat().st_size,
     )
+
+
+def _build(
+    real: Path,
+    sizes: SeedSizes,
+    progress: ProgressCallback,
+    guard: SignalGuard,
+    *,
+    replace: bool,
+    mode: int | None,
+) -> None:
+    from django.db import Error as DjangoDatabaseError
+
+    temporary = temporary_path(real)
+    try:
+        temporary.unlink(missing_ok=True)
+        _create_schema(temporary)
+        _fill(temporary, sizes, progress)
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)  # --force must not widen a private file
+        guard.defer()  # complete: a signal now waits until it is in place
+        commit(temporary, real, replace=replace)
+    except FileExistsError:
+        raise SeedError(
+            f"{real} already exists (another seeder finished first);"
+            " pass --force to replace it"
+        ) from None
+    except (sqlite3.Error, OSError, DjangoDatabaseError) as error:
+        raise SeedError(f"could not build {real}: {error}") from None
+    finally:
+        guard.defer()  # a second signal must not cut the cleanup short
+        temporary.unlink(missing_ok=True)

@@ -295,17 +295,29 @@ def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it over.
 
     Readers see the old file or the whole new one, never half of it: on any
-    failure, KeyboardInterrupt included, the temporary file is removed.
+    failure, KeyboardInterrupt included, the temporary file is removed. A
+    replaced file keeps its permission bits; a new one gets 0666 less the umask.
+
+    Args:
+        path: The file to write.
+        text: Its new content, written as UTF-8 exactly as given.
     """
     path = Path(path).absolute()
+    try:
+        mode = os.stat(path).st_mode & 0o7777  # stat.S_IMODE
+    except OSError:
+        mode = None  # nothing to keep (any real problem shows at the rename)
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
-        # mkstemp makes the file private (0600); an export is meant to be shared.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(handle, 0o666 & ~umask)
+        if mode is None:
+            # mkstemp makes the file private (0600); an export is meant to be shared.
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        # A file someone made private (or shared) stays so when rewritten.
+        os.chmod(handle, mode)
         # newline="": the text goes out as given (the csv module's \r\n included).
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
