@@ -2,6 +2,12 @@
 
 import signal
 import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+"""What ``signal.signal`` returns and takes back."""
 
 
 class SeedInterrupted(KeyboardInterrupt):
@@ -34,7 +40,7 @@ class SignalGuard:
     SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Handler] = {}
         self._deferring = False
         self._pending: int | None = None
 
@@ -48,7 +54,7 @@ class SignalGuard:
         """Hold signals back until the guard exits."""
         self._deferring = True
 
-    def _handle(self, signum: int, frame: object) -> None:
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
         if not self._deferring:
             raise SeedInterrupted(signum)
         self._pending = self._pending or signum
