@@ -1,8 +1,30 @@
 """Builders for test data."""
 
+from tui.causes import RunCauses
 from tui.client import RunResult
 from tui.patterns import find
 from tui.runs import RunSpec
+
+
+def make_causes(
+    wall: float = 1.0,
+    working: float = 0.0,
+    blocked: float = 0.0,
+    starved: float = 0.0,
+    queued: float = 0.0,
+    longest_demo: float = 0.0,
+) -> RunCauses:
+    """Causes whose demo split comes out as given (seconds)."""
+    return RunCauses(
+        wall=wall,
+        busy={"demo": working + blocked, "screen": 0.0, "loopbeat": 0.0, "other": 0.0},
+        demo_cpu=working,
+        longest_demo=longest_demo,
+        late=starved + queued,
+        longest_late=starved,
+        loop_queued=queued,
+        threads_cpu={"demo": 1.0, "screen": 0.0, "loopbeat": 0.0},
+    )
 
 
 def make_result(
@@ -30,5 +52,6 @@ def make_result(
         ping_p99=None,
         ping_max=None,
         stalls=(),
+        causes=make_causes(),
     )
     return RunResult(**{**base, **changes})

@@ -28,7 +28,14 @@ UI = {
 ENGINE_ENTRIES = {TUI / "bench.py", TUI / "cli.py"}
 MEASURING = {
     TUI / name
-    for name in ("heartbeat.py", "loophistory.py", "loopstats.py", "stalls.py")
+    for name in (
+        "heartbeat.py",
+        "loophistory.py",
+        "loopstats.py",
+        "owners.py",
+        "stalls.py",
+        "threadtimes.py",
+    )
 }
 ALL_TUI = sorted(TUI.rglob("*.py"))
 DEMOAPP = sorted((ROOT / "demoapp").rglob("*.py"))

@@ -11,12 +11,12 @@ import pytest
 import pytest_asyncio
 
 from demoapp import netsim
-from tests.factories import make_result
 from tui.client import RunClient
 from tui.heartbeat import LoopMonitor
 from tui.patterns import BY_NAME, PATTERNS, Pattern, find
 from tui.probe import PingProbe
 from tui.runs import RunSpec
+from tui.verdicts import FROZE, STARVED
 
 
 class Runner:
@@ -108,13 +108,14 @@ async def test_guard_lifted_freezes_the_loop_and_names_the_view(runner) -> None:
     assert any("sync_orm_unguarded" in s.location for s in result.stalls)
 
 
-async def test_async_orm_keeps_the_loop_beating(runner) -> None:
+async def test_async_orm_starves_the_loop_but_never_holds_it(runner) -> None:
     sync = await runner.run("sync-unguarded")
-    result = await fastest(runner, "async-for")
+    result = await runner.run("async-for")
     assert result.rows == sync.rows
-    assert result.loop_max_lag <= 0.3 * sync.loop_max_lag
     assert result.query_threads and "MainThread" not in result.query_threads
-    assert not result.froze_loop
+    # By cause, not by lag: a loaded machine lengthens the lag, not the cause.
+    assert result.judgement.kind == STARVED, result.verdict
+    assert sync.judgement.kind == FROZE, sync.verdict
 
 
 async def test_cpu_bound_burst_does_not_overlap(runner) -> None:
@@ -172,33 +173,6 @@ async def test_runner_leaves_no_tasks_behind(asgi_app) -> None:
         await RunClient(asgi_app, monitor, probe).run(spec)
         await probe.stop()
     assert asyncio.all_tasks() == before
-
-
-# --- verdicts ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("changes", "verdict"),
-    [
-        ({}, "loop kept beating: max lag 4.0 ms"),
-        ({"loop_blocked": 0.9, "loop_max_lag": 0.9}, "froze the loop for 900 ms"),
-        (
-            {"loop_blocked": 0.4, "loop_max_lag": 0.06},
-            "slowed: busy 40%, max lag 60.0 ms",
-        ),
-        (
-            {"error": "SynchronousOnlyOperation: no", "status": 500},
-            "raised SynchronousOnlyOperation",
-        ),
-        ({"error": "HTTP 404", "status": 404}, "failed: HTTP 404"),
-        (
-            {"loop_blocked": 0.4, "loop_max_lag": 0.008},
-            "loop kept beating: max lag 8.0 ms",
-        ),
-    ],
-)
-def test_verdict_is_derived_from_the_numbers(changes: dict, verdict: str) -> None:
-    assert make_result(**changes).verdict == verdict
 
 
 # --- the command line --------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_result
+from tests.factories import make_causes, make_result
 from tui import export
 from tui.export import (
     CSV_COLUMNS,
@@ -234,14 +234,14 @@ def test_csv_has_a_header_and_a_row_per_run_in_milliseconds() -> None:
 
 
 def test_csv_survives_commas_quotes_and_several_threads() -> None:
-    slowed = make_result(wall=1.0, loop_blocked=0.3, loop_max_lag=0.05)
+    starved = make_result(causes=make_causes(starved=0.3, queued=0.2))
     failed = make_result(error='HTTP 500, body "oops"', query_threads=("a", "b"))
-    text = session_csv(Session(results=(slowed, failed)))
+    text = session_csv(Session(results=(starved, failed)))
 
     header, *rows = list(csv.reader(io.StringIO(text)))
     verdict, error = header.index("verdict"), header.index("error")
-    assert "," in slowed.verdict
-    assert rows[0][verdict] == slowed.verdict
+    assert ";" in starved.verdict and "," in failed.verdict
+    assert rows[0][verdict] == starved.verdict
     assert rows[1][error] == 'HTTP 500, body "oops"'
     assert rows[1][verdict] == failed.verdict
     assert rows[1][header.index("query_threads")] == "a;b"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import make_result
+from tests.factories import make_causes, make_result
 from tui import questions as quiz
 from tui.patterns import find
 from tui.questions import QUESTIONS
@@ -102,9 +102,16 @@ def test_a_failed_run_answers_nothing() -> None:
     ("result", "choice"),
     [
         (make_result(error=GUARD, status=500), 1),
-        (make_result(wall=1.0, loop_blocked=0.9), 0),
-        (make_result(wall=1.0, loop_blocked=0.69), 2),
-        (make_result(wall=1.0, loop_blocked=0.0), 2),
+        (make_result(query_threads=("MainThread",)), 0),
+        # Judged by where the code ran, never by how long the loop lagged.
+        (
+            make_result(
+                view_threads=("w",),
+                query_threads=("w",),
+                causes=make_causes(working=0.9),
+            ),
+            2,
+        ),
     ],
 )
 def test_sync_orm_in_an_async_view(result, choice: int) -> None:
@@ -122,8 +129,8 @@ def test_sync_orm_judge_does_not_mistake_another_error_for_the_guard() -> None:
     ("result", "choice"),
     [
         (make_result(error=GUARD), 0),
-        (make_result(wall=1.0, loop_blocked=0.8), 1),
-        (make_result(wall=1.0, loop_blocked=0.1), 2),
+        (make_result(view_threads=("MainThread",), query_threads=("MainThread",)), 1),
+        (make_result(view_threads=("w",), causes=make_causes(starved=0.8)), 2),
     ],
 )
 def test_sync_view_under_asgi(result, choice: int) -> None:
@@ -200,8 +207,8 @@ def test_guard_explanation() -> None:
     result = make_result(error=GUARD, wall=0.0034, loop_max_lag=0.0021)
     text = quiz.SYNC_ORM_IN_ASYNC_VIEW.explain([result])
     assert "SynchronousOnlyOperation after 3.4 ms" in text and "2.1 ms" in text
-    frozen = make_result(wall=1.0, loop_blocked=0.93)
-    assert "froze the loop for 930 ms of 1.00 s" in (
+    frozen = make_result(wall=1.0, causes=make_causes(working=0.93))
+    assert "froze the loop for 930 ms, 1.00 s in all" in (
         quiz.SYNC_ORM_IN_ASYNC_VIEW.explain([frozen])
     )
 

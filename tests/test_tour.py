@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_result
+from tests.factories import make_causes, make_result
 from tui.patterns import BY_NAME, find
 from tui.runs import RunSpec
 from tui.tour import (
@@ -115,8 +115,9 @@ def test_banner_template_uses_measured_fields() -> None:
 
 def test_without_a_banner_the_verdict_is_shown() -> None:
     step = TourStep("c", find("sleep-block"))
-    result = make_result(wall=0.1, loop_blocked=0.1)
-    assert step.banner_for(result) == result.verdict == "froze the loop for 100 ms"
+    result = make_result(wall=0.1, causes=make_causes(wall=0.1, blocked=0.1))
+    assert step.banner_for(result) == result.verdict
+    assert result.verdict == "blocked the loop for 100 ms in a system call"
 
 
 def test_a_banner_never_claims_an_outcome_that_did_not_happen() -> None:
@@ -243,7 +244,7 @@ def test_an_empty_tour_is_refused() -> None:
 def test_results_are_kept_per_step() -> None:
     tour = Tour(steps("sleep-block", "sleep-await"))
     assert tour.result is None and tour.banner() is None
-    first = make_result(wall=0.1, loop_blocked=0.1)
+    first = make_result(wall=0.1, causes=make_causes(wall=0.1, working=0.1))
     tour.record(first)
     assert tour.result is first
     assert tour.banner() == "froze the loop for 100 ms"

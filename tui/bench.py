@@ -24,6 +24,7 @@ from tui.heartbeat import LoopMonitor
 from tui.inprocess import get
 from tui.loopstats import percentile
 from tui.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
+from tui.owners import LOOPBEAT, OWNER
 from tui.probe import PingProbe, PingSample
 from tui.runs import MAX_BURST, RunSpec, check_latency
 
@@ -120,6 +121,14 @@ class Bench:
 
     async def start(self) -> None:
         """Set Django up (in a thread), start the instruments, warm Django up."""
+        # Django's set-up and warm-up are loopbeat's work, not the demo's.
+        owner = OWNER.set(LOOPBEAT)
+        try:
+            await self._start()
+        finally:
+            OWNER.reset(owner)
+
+    async def _start(self) -> None:
         from demoapp import netsim
         from demoapp.bootstrap import configure_django
 

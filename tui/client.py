@@ -13,22 +13,18 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tui.formatting import format_seconds
+from tui.causes import CauseMeter, RunCauses
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import AsgiResponse, get
 from tui.loopstats import percentile
+from tui.owners import DEMO, OWNER
 from tui.probe import PingProbe
 from tui.runs import RunSpec
+from tui.verdicts import Verdict, judge
 
 LATENCY_HEADER = "X-Loopbeat-Latency-Ms"
 """The header demoapp reads a request's simulated latency from (the same name
 as ``demoapp.netsim.LATENCY_HEADER``; a test keeps the two in step)."""
-FROZEN_SHARE = 0.7
-"""A run 'froze the loop' when the loop was blocked for at least this share of it."""
-SLOWED_SHARE = 0.2
-"""...and 'slowed the loop' (GIL contention) from this share up,"""
-SLOWED_MIN_LAG = 0.016
-"""...if its worst lag also exceeded one frame at 60 Hz (seconds)."""
 STALL_SETTLE = 0.03
 """Seconds to wait after a run for the watchdog to report a stall's end."""
 
@@ -64,6 +60,8 @@ class RunResult:
     ping_max: float | None
     stalls: tuple[StallSummary, ...]
     error: str | None = None
+    causes: RunCauses | None = None
+    """What kept the loop from reacting, by cause and by owner."""
 
     @property
     def label(self) -> str:
@@ -96,22 +94,19 @@ class RunResult:
         return self.loop_blocked / self.wall if self.wall > 0 else 0.0
 
     @property
+    def judgement(self) -> Verdict:
+        """What the run did to the loop, judged by cause (``tui.verdicts``)."""
+        return judge(self.causes, self.error)
+
+    @property
     def froze_loop(self) -> bool:
-        """Whether the loop was blocked for most of the run (measured)."""
-        return self.blocked_share >= FROZEN_SHARE
+        """Whether the demo held the loop itself (froze or blocked it)."""
+        return self.judgement.held_the_loop
 
     @property
     def verdict(self) -> str:
         """A sentence built from the measurements, never typed in."""
-        if self.error:
-            kind = self.error.split(":", 1)[0]
-            return f"raised {kind}" if kind.isidentifier() else f"failed: {self.error}"
-        max_lag = format_seconds(self.loop_max_lag)
-        if self.froze_loop:
-            return f"froze the loop for {format_seconds(self.loop_blocked)}"
-        if self.blocked_share >= SLOWED_SHARE and self.loop_max_lag > SLOWED_MIN_LAG:
-            return f"slowed: busy {self.blocked_share:.0%}, max lag {max_lag}"
-        return f"loop kept beating: max lag {max_lag}"
+        return self.judgement.sentence()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON export: the spec flattened, and the verdict."""
@@ -126,7 +121,9 @@ class RunResult:
             "burst": self.burst,
             "latency_ms": self.latency_ms,
             **data,
+            "causes": self.causes.as_dict() if self.causes else None,
             "verdict": self.verdict,
+            "verdict_kind": self.judgement.kind,
             "froze_loop": self.froze_loop,
         }
 
@@ -140,6 +137,7 @@ class RunClient:
         self.app = app
         self.monitor = monitor
         self.probe = probe
+        self.meter = CauseMeter(monitor, monitor.ledger, monitor.loop_native_id)
 
     async def run(self, spec: RunSpec, number: int = 0) -> RunResult:
         """Send ``spec.burst`` concurrent requests and measure them.
@@ -149,16 +147,24 @@ class RunClient:
         """
         headers = {LATENCY_HEADER: f"{spec.latency_ms or 0.0:g}"}
         with self.probe.run_in_flight() if self.probe else nullcontext():
+            mark = self.meter.begin()
             started = time.perf_counter()
-            timed = await asyncio.gather(
-                *(self._timed_get(spec.url, headers) for _ in range(spec.burst))
-            )
+            # The requests' tasks copy this context: the loop's work for them
+            # is charged to the demo (tui/owners.py).
+            owner = OWNER.set(DEMO)
+            try:
+                timed = await asyncio.gather(
+                    *(self._timed_get(spec.url, headers) for _ in range(spec.burst))
+                )
+            finally:
+                OWNER.reset(owner)
             ended = max(response.received for response, _ in timed)
+            causes = self.meter.end(mark, ended)
         # The watchdog reports a stall's end from its own thread a few
         # milliseconds later, and the tick that a freeze made late only runs
         # once the response is out: give both that long before reading.
         await asyncio.sleep(STALL_SETTLE)
-        return self._result(spec, number, started, ended, timed)
+        return self._result(spec, number, started, ended, timed, causes)
 
     async def _timed_get(
         self, url: str, headers: dict[str, str]
@@ -174,6 +180,7 @@ class RunClient:
         started: float,
         ended: float,
         timed: list[tuple[AsgiResponse, float]],
+        causes: RunCauses,
     ) -> RunResult:
         bodies = [response.json() for response, _ in timed]
         errors = [b.get("error") or "" for b in bodies]
@@ -211,6 +218,7 @@ class RunClient:
             ),
             error=next((e for e in errors if e), None)
             or (f"HTTP {failed[0].status}" if failed else None),
+            causes=causes,
         )
 
 

@@ -23,12 +23,13 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterable
-from time import perf_counter
+from time import perf_counter, process_time, thread_time
 from typing import Any, Self
 
 from tui.loophistory import LoopHistory
 from tui.loopstats import BusyPeriod, MonitorCost, Sample, Stall
-from tui.stalls import FrameNames, StallWatchdog
+from tui.owners import LOOPBEAT, CallbackLedger, context_of
+from tui.stalls import CpuMark, FrameNames, StallWatchdog
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +54,14 @@ class _TimedSelector:
         monitor = self._monitor
         if monitor is None:
             return self.wrapped.select(timeout)
-        monitor._busy_ended(perf_counter())
+        entered = perf_counter()
+        monitor._busy_ended(entered)
+        monitor._cpu_mark = CpuMark(entered, thread_time(), process_time())
+        if timeout is not None:
+            # epoll and poll wait whole milliseconds, rounded up (selectors.py).
+            monitor._select_deadline = entered + math.ceil(timeout * 1e3) * 1e-3
         events = self.wrapped.select(timeout)
-        monitor._busy_since = perf_counter()
+        monitor._select_returned(perf_counter())
         return events
 
     def detach(self) -> None:
@@ -113,7 +119,13 @@ class LoopMonitor(LoopHistory):
         self._selector: _TimedSelector | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread_id = 0
+        self.loop_native_id = 0
+        """The loop thread's native id, for its scheduler times."""
         self._watchdog: StallWatchdog | None = None
+        self._select_deadline = math.inf
+        self._cpu_mark: CpuMark | None = None
+        self.ledger = CallbackLedger()
+        """Every callback the loop runs, timed and charged to its owner."""
         self._ticks = 0
         self._tick_seconds = 0.0
         self._watchdog_cpu = 0.0
@@ -141,6 +153,7 @@ class LoopMonitor(LoopHistory):
             raise RuntimeError("LoopMonitor is already running")
         self._loop = loop
         self._loop_thread_id = threading.get_ident()
+        self.loop_native_id = threading.get_native_id()
         selector = getattr(loop, "_selector", None) if self._use_selector else None
         if callable(getattr(selector, "select", None)):
             self.mode = "selector"
@@ -151,11 +164,18 @@ class LoopMonitor(LoopHistory):
         else:
             self.mode = "tick"
         self._tick_due = perf_counter() + self.interval
-        self._task = loop.create_task(self._beat(), name="loopbeat-heartbeat")
+        self.ledger.install()
+        self._task = loop.create_task(
+            self._beat(), name="loopbeat-heartbeat", context=context_of(LOOPBEAT)
+        )
         self._watchdog = StallWatchdog(
             loop_thread_id=self._loop_thread_id,
+            stuck_since=self.stuck_since if self.mode == "selector" else None,
             busy_since=self._unresponsive_since,
             busy_periods=lambda: tuple(self._busy),
+            late_wakes=lambda: tuple(self._late),
+            running_owner=lambda: self.ledger.current,
+            cpu_mark=lambda: self._cpu_mark,
             threshold=self.stall_threshold,
             names=self._names,
             on_caught=self._stall_caught,
@@ -181,7 +201,9 @@ class LoopMonitor(LoopHistory):
                 self._selector.detach()
         self._task = self._selector = self._watchdog = None
         self._busy_since = None
+        self._select_deadline = math.inf
         self._tick_due = math.inf
+        self.ledger.uninstall()
 
     def subscribe(
         self, callback: Callable[[Sample | Stall], None]
@@ -217,6 +239,31 @@ class LoopMonitor(LoopHistory):
             self._ticks += 1
             self._tick_seconds += perf_counter() - now
             self._publish(sample)
+
+    def _select_returned(self, now: float) -> None:
+        """Open a busy period; note a late wake-up; the hot path, every select."""
+        deadline = self._select_deadline
+        late = now - deadline
+        if late >= self.busy_floor:
+            self._late_total += late
+            self._keep_late(BusyPeriod(deadline, late))
+        self._cpu_mark = CpuMark(now, thread_time(), process_time())
+        self._busy_since = now
+        # Reset only after _busy_since is set: the watchdog reads the two to
+        # tell "late to wake" from "busy", and must never see neither.
+        self._select_deadline = math.inf
+
+    def stuck_since(self) -> float | None:
+        """Since when the loop has been unable to react, busy or late to wake.
+
+        None while it waits in select() within its timeout. Read from the
+        watchdog's thread.
+        """
+        busy = self._busy_since
+        if busy is not None:
+            return busy
+        deadline = self._select_deadline
+        return deadline if perf_counter() > deadline else None
 
     def _busy_ended(self, now: float) -> None:
         """Close the current busy period; the hot path, called on every select."""

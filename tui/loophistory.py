@@ -75,6 +75,11 @@ class LoopHistory:
         # The running busy total as of each sample, to read utilization off.
         self._totals: deque[float] = deque(maxlen=capacity)
         self._busy: deque[BusyPeriod] = deque(maxlen=capacity)
+        # Late wake-ups: the loop's select() came back later than its timeout
+        # asked, so the loop thread was runnable but did not run (it waited
+        # for the GIL or for a CPU). Busy periods cannot see these.
+        self._late: deque[BusyPeriod] = deque(maxlen=capacity)
+        self._late_total = 0.0
         self._stalls: deque[Stall] = deque(maxlen=max_stalls)
         self._busy_total = 0.0
         self._busy_since: float | None = None
@@ -130,6 +135,19 @@ class LoopHistory:
         if current is not None and until - current >= self.busy_floor:
             periods.append(BusyPeriod(current, until - current))
         return periods
+
+    def late_wakes(
+        self, since: float | None = None, until: float | None = None
+    ) -> list[BusyPeriod]:
+        """The late wake-ups of at least ``busy_floor`` overlapping a span.
+
+        Each runs from when the loop's select() should have returned to when
+        it did: time the loop thread spent waiting to run again.
+        """
+        since, until = self._span(since, until)
+        first = bisect_right(self._late, since, key=_end)
+        end = bisect_left(self._late, until, key=_start)
+        return list(islice(self._late, first, end))
 
     def stats(
         self,
@@ -216,6 +234,12 @@ class LoopHistory:
         samples.append(sample)
         self._totals.append(self._busy_total)
         return sample
+
+    def _keep_late(self, period: BusyPeriod) -> None:
+        late, horizon = self._late, period.start - self.window
+        while late and late[0].end < horizon:
+            late.popleft()
+        late.append(period)
 
     def _keep_busy(self, period: BusyPeriod) -> None:
         busy, horizon = self._busy, period.start - self.window

@@ -43,9 +43,41 @@ class BusyPeriod:
         return self.start + self.duration
 
 
+WORKING = "working"
+"""The loop thread was on a CPU: a blocking call's Python work, or its own."""
+STARVED = "starved"
+"""The loop thread was off a CPU while another thread of ours ran (the GIL)."""
+BLOCKED = "blocked"
+"""The loop thread was off a CPU and nobody of ours ran: a system call."""
+MACHINE_BUSY = "machine busy"
+"""The loop thread was ready but queued for a CPU another process had."""
+CAUSES = (WORKING, STARVED, BLOCKED, MACHINE_BUSY)
+
+
+@dataclass(frozen=True, slots=True)
+class CauseSplit:
+    """How long the loop was stuck for each cause, in seconds."""
+
+    working: float = 0.0
+    starved: float = 0.0
+    blocked: float = 0.0
+    queued: float = 0.0
+
+    @property
+    def main(self) -> str:
+        """The cause that took the most time (working on a tie)."""
+        times = {
+            WORKING: self.working,
+            STARVED: self.starved,
+            BLOCKED: self.blocked,
+            MACHINE_BUSY: self.queued,
+        }
+        return max(times, key=lambda cause: times[cause])
+
+
 @dataclass(slots=True)
 class Stall:
-    """A busy period longer than the stall threshold, and the code behind it.
+    """A stretch the loop could not react for longer than the stall threshold.
 
     Frames read like ``demoapp/views.py:42 in books_sync``, with paths relative
     to the project root or to site-packages.
@@ -56,6 +88,12 @@ class Stall:
         project_frame: The innermost frame in project code, if any.
         innermost_frame: The innermost Python frame overall.
         stack: The loop thread's stack when caught, innermost last.
+        late: False when the loop was running code (a busy period); True when
+            its select() had timed out and it had not got back to run (a late
+            wake-up: waiting for the GIL or a CPU).
+        owner: Whose callback the loop was running (``tui.owners``), if busy.
+        split: How the time divides between the causes, once it has ended.
+        culprit: For a starved loop: the thread that held the CPU, and where.
     """
 
     start: float
@@ -63,6 +101,15 @@ class Stall:
     project_frame: str | None
     innermost_frame: str
     stack: tuple[str, ...]
+    late: bool = False
+    owner: str | None = None
+    split: CauseSplit | None = None
+    culprit: str | None = None
+
+    @property
+    def cause(self) -> str | None:
+        """The main cause, once known."""
+        return None if self.split is None else self.split.main
 
 
 @dataclass(frozen=True, slots=True)

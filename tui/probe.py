@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.inprocess import get
+from tui.owners import LOOPBEAT, context_of
 
 MAX_PINGS_IN_FLIGHT = 4
 """The probe stops sending while this many of its pings are unanswered."""
@@ -69,8 +70,10 @@ class PingProbe:
     def start(self) -> None:
         """Start probing on the running loop."""
         if self._task is None:
+            # The probe's requests are loopbeat's work on the loop, not the
+            # demo's (tui/owners.py); their tasks copy this context.
             self._task = asyncio.get_running_loop().create_task(
-                self._probe(), name="loopbeat-ping-probe"
+                self._probe(), name="loopbeat-ping-probe", context=context_of(LOOPBEAT)
             )
 
     async def stop(self) -> None:

@@ -35,17 +35,26 @@ def run(
 FREEZES, RAISES, WORKS = 0, 1, 2
 
 
-def _outcome(results: Results, *, raised: int, froze: int, worked: int) -> int:
-    """The choice for what one run did: raised the guard, froze the loop, or not."""
+LOOP_THREAD_NAME = "MainThread"
+"""The thread the event loop runs on, in the app and in headless mode."""
+
+
+def _outcome(results: Results, *, raised: int, on_loop: int, off_loop: int) -> int:
+    """The choice for what one run did, by structure, never by timing.
+
+    It raised the guard; or the view's code or its queries ran on the loop's
+    own thread (so they held the loop); or they ran on another thread.
+    """
     (result,) = results
     if raised_guard(result):
         return raised
     succeeded(results)
-    return froze if result.froze_loop else worked
+    threads = {*result.view_threads, *result.query_threads}
+    return on_loop if LOOP_THREAD_NAME in threads else off_loop
 
 
 def _judge_sync_orm(results: Results) -> int:
-    return _outcome(results, raised=RAISES, froze=FREEZES, worked=WORKS)
+    return _outcome(results, raised=RAISES, on_loop=FREEZES, off_loop=WORKS)
 
 
 def _explain_sync_orm(results: Results) -> str:
@@ -58,7 +67,7 @@ def _explain_sync_orm(results: Results) -> str:
         )
     succeeded(results)
     if result.froze_loop:
-        return f"it froze the loop for {format_seconds(result.loop_blocked)} of {wall}"
+        return f"it {result.judgement.text}, {wall} in all"
     return f"it ran in {wall} and the loop kept beating (worst lag {lag})"
 
 
@@ -82,7 +91,7 @@ LOOP_THREAD, ONE_WORKER, MANY_THREADS = 0, 1, 2
 
 def _loop_threads(result: RunResult) -> set[str]:
     # An async view's own code runs on the loop's thread.
-    return set(result.view_threads) or {"MainThread"}
+    return set(result.view_threads) or {LOOP_THREAD_NAME}
 
 
 def _judge_orm_threads(results: Results) -> int:
@@ -240,8 +249,8 @@ def _judge_sync_view(results: Results) -> int:
     return _outcome(
         results,
         raised=SYNC_VIEW_RAISES,
-        froze=SYNC_VIEW_BLOCKS,
-        worked=SYNC_VIEW_IN_THREAD,
+        on_loop=SYNC_VIEW_BLOCKS,
+        off_loop=SYNC_VIEW_IN_THREAD,
     )
 
 
@@ -253,7 +262,8 @@ def _explain_sync_view(results: Results) -> str:
     view = ", ".join(result.view_threads) or "an unknown thread"
     return (
         f"the view ran on {view} and its queries {on_threads(result.query_threads)}"
-        f"; {result.verdict}"
+        f"; the loop {result.verdict.removeprefix('loop ')}, worst lag "
+        f"{format_seconds(result.loop_max_lag)}"
     )
 
 
@@ -264,7 +274,7 @@ SYNC_VIEW_UNDER_ASGI = Question(
     choices=(
         "Django raises SynchronousOnlyOperation",
         "It blocks the event loop",
-        "Django runs it in a worker thread; the loop keeps beating",
+        "Django runs it in a worker thread, off the loop's thread",
     ),
     specs=(run("sync-view"),),
     judge=_judge_sync_view,

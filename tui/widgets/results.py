@@ -6,6 +6,7 @@ from textual.widgets import DataTable
 
 from tui.client import RunResult
 from tui.formatting import describe_threads, format_seconds
+from tui.verdicts import STARVED
 from tui.widgets.lag_graph import severity_style
 
 # The verdict comes right after the pattern, so a narrow terminal still shows it.
@@ -22,10 +23,11 @@ COLUMNS = (
 
 
 def verdict_style(result: RunResult) -> str:
-    """Red for a frozen loop or an error, yellow for a slowed one, else green."""
-    if result.error or result.froze_loop:
+    """Red for a held loop or an error, yellow for a starved one, else green."""
+    verdict = result.judgement
+    if verdict.failed or verdict.held_the_loop:
         return "bold red"
-    return "yellow" if result.verdict.startswith("slowed") else "green"
+    return "yellow" if verdict.kind == STARVED else "green"
 
 
 class ResultsTable(DataTable):

@@ -1,0 +1,121 @@
+"""Verdicts judge the demo by cause, each with a minimum duration.
+
+Synthetic causes on both sides of every threshold: the screen's drawing,
+loopbeat's work and a busy machine must never change what is said of the demo.
+"""
+
+import pytest
+
+from tests.factories import make_causes, make_result
+from tui.causes import RunCauses
+from tui.verdicts import (
+    BLOCKED,
+    FROZE,
+    HOLD_MIN,
+    KEPT_BEATING,
+    RAISED,
+    STARVE_MIN,
+    STARVED,
+    judge,
+)
+
+
+@pytest.mark.parametrize(
+    ("causes", "kind", "text"),
+    [
+        (make_causes(wall=0.65, working=0.62), FROZE, "froze the loop for 620 ms"),
+        (
+            make_causes(wall=0.1, blocked=0.1),
+            BLOCKED,
+            "blocked the loop for 100 ms in a system call",
+        ),
+        (
+            make_causes(wall=0.7, working=0.04, starved=0.2),
+            STARVED,
+            "starved the loop: 200 ms waiting for the GIL",
+        ),
+        (
+            make_causes(wall=0.1, working=0.011, longest_demo=0.0096),
+            KEPT_BEATING,
+            "kept beating: the demo held it 9.6 ms at most",
+        ),
+        (
+            make_causes(wall=0.1),
+            KEPT_BEATING,
+            "kept beating: the demo never held it 2.0 ms",
+        ),
+    ],
+)
+def test_each_cause_gets_its_word(causes: RunCauses, kind: str, text: str) -> None:
+    verdict = judge(causes, None)
+    assert (verdict.kind, verdict.sentence()) == (kind, text)
+
+
+def test_a_short_run_never_froze_however_large_its_share() -> None:
+    # A 5 ms run that spends all of it on the loop is still only 5 ms.
+    causes = make_causes(wall=0.005, working=0.005)
+    assert judge(causes, None).kind == KEPT_BEATING
+    assert judge(make_causes(wall=0.2, working=HOLD_MIN), None).kind == FROZE
+    assert judge(make_causes(wall=0.2, working=HOLD_MIN * 0.99), None).kind != FROZE
+
+
+def test_the_async_orms_own_loop_work_is_not_a_freeze() -> None:
+    # Iterating and freeing 100k instances on the loop: 60 ms of a 700 ms run.
+    causes = make_causes(wall=0.7, working=0.06, starved=0.15)
+    assert judge(causes, None).kind == STARVED
+
+
+def test_starvation_needs_its_minimum() -> None:
+    assert judge(make_causes(starved=STARVE_MIN), None).kind == STARVED
+    assert judge(make_causes(starved=STARVE_MIN * 0.99), None).kind == KEPT_BEATING
+
+
+def test_a_busy_machine_is_said_beside_the_verdict_and_never_changes_it() -> None:
+    quiet = judge(make_causes(wall=0.1), None)
+    busy = judge(make_causes(wall=0.1, queued=0.08), None)
+    assert busy.kind == quiet.kind == KEPT_BEATING
+    assert busy.sentence().endswith("machine busy: 80.0 ms queued for a CPU")
+    assert busy.text == quiet.text
+
+
+def test_the_screens_and_loopbeats_work_are_not_the_demos() -> None:
+    causes = RunCauses(
+        wall=0.1,
+        busy={"demo": 0.001, "screen": 0.09, "loopbeat": 0.005, "other": 0.0},
+        demo_cpu=0.001,
+        longest_demo=0.0,
+        late=0.0,
+        longest_late=0.0,
+        loop_queued=0.0,
+        threads_cpu={"demo": 0.0, "screen": 0.02, "loopbeat": 0.001},
+    )
+    assert judge(causes, None).kind == KEPT_BEATING
+
+
+def test_starvation_by_textuals_threads_is_not_charged_to_the_demo() -> None:
+    causes = RunCauses(
+        wall=0.3,
+        busy={"demo": 0.0, "screen": 0.0, "loopbeat": 0.0, "other": 0.0},
+        demo_cpu=0.0,
+        longest_demo=0.0,
+        late=0.2,
+        longest_late=0.02,
+        loop_queued=0.0,
+        threads_cpu={"demo": 0.01, "screen": 0.19, "loopbeat": 0.0},
+    )
+    assert causes.split.starved == pytest.approx(0.01)
+    assert judge(causes, None).kind == KEPT_BEATING
+
+
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        ("SynchronousOnlyOperation: no", "raised SynchronousOnlyOperation"),
+        ("HTTP 404", "failed: HTTP 404"),
+    ],
+)
+def test_an_error_is_the_verdict(error: str, text: str) -> None:
+    result = make_result(error=error, causes=make_causes(wall=0.01, working=0.01))
+    assert result.verdict == text
+    assert result.judgement.failed and not result.froze_loop
+    assert judge(None, "SynchronousOnlyOperation: x").kind == RAISED

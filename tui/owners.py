@@ -1,0 +1,151 @@
+"""Who the event loop worked for: every callback timed and charged to its owner.
+
+The loop thread is shared by the demo (Django and its views), the screen
+(Textual and Rich drawing) and loopbeat itself (the heartbeat, the ping
+probe). To judge the demo alone, every callback the loop runs is timed, wall
+clock and the loop thread's CPU clock, and charged to the owner named in the
+context it runs in (``OWNER``, a context variable: asyncio runs each callback
+in the context its task or ``call_soon`` captured, so a request's tasks carry
+the owner of whoever started them).
+
+The timing wraps ``asyncio.Handle._run``, as aiodebug does to find slow
+callbacks: one wrapper for every handle of every loop, doing nothing more
+than calling the original on threads other than the watched loop's.
+``benchmarks/instrument_cost.py`` measures what it costs per callback.
+
+Standard library only.
+"""
+
+import asyncio.events
+import contextvars
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from time import perf_counter, thread_time
+from typing import Any
+
+DEMO = "demo"
+"""Django serving a run's requests, and the views."""
+SCREEN = "screen"
+"""Textual and Rich: keys, layout, drawing frames."""
+LOOPBEAT = "loopbeat"
+"""The instrument: heartbeat ticks, the ping probe and its requests."""
+OTHER = "other"
+"""Anything started without an owner."""
+OWNERS = (DEMO, SCREEN, LOOPBEAT, OTHER)
+
+OWNER: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "loopbeat_owner", default=OTHER
+)
+"""The owner of the work done in this context."""
+
+LONG_CALLBACK = 0.002
+"""Callbacks at least this long (seconds) are kept one by one, not just summed."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRecord:
+    """One long callback: when, how long, how much of it on a CPU, for whom."""
+
+    start: float
+    duration: float
+    cpu: float
+    owner: str
+
+    @property
+    def end(self) -> float:
+        """When it returned (perf_counter seconds)."""
+        return self.start + self.duration
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerTotals:
+    """Wall and CPU seconds of the loop's callbacks for one owner, and how many."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    count: int = 0
+
+    def __sub__(self, other: "OwnerTotals") -> "OwnerTotals":
+        return OwnerTotals(
+            self.wall - other.wall, self.cpu - other.cpu, self.count - other.count
+        )
+
+
+class CallbackLedger:
+    """Times the callbacks of one loop thread and sums them per owner.
+
+    Args:
+        capacity: Long callbacks kept (older ones make way).
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._thread = 0
+        self._totals: dict[str, list[float]] = {o: [0.0, 0.0, 0] for o in OWNERS}
+        self.long: deque[CallbackRecord] = deque(maxlen=capacity)
+        """Callbacks of at least ``LONG_CALLBACK``, oldest first."""
+        self.current: tuple[str, float] | None = None
+        """(owner, start) of the callback running now; read by the watchdog."""
+        self._original: Callable[[Any], None] | None = None
+
+    def install(self) -> None:
+        """Start timing the callbacks of the calling thread's loop."""
+        if self._original is not None:
+            raise RuntimeError("the ledger is already installed")
+        self._thread = threading.get_ident()
+        original = asyncio.events.Handle._run
+        self._original = original
+        ledger = self
+
+        def _run(handle: asyncio.events.Handle) -> None:
+            if threading.get_ident() != ledger._thread:
+                return original(handle)
+            owner = handle._context.get(OWNER, OTHER)  # type: ignore[attr-defined]
+            started, cpu = perf_counter(), thread_time()
+            ledger.current = (owner, started)
+            try:
+                return original(handle)
+            finally:
+                ledger._charge(owner, started, cpu)
+
+        _run.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(asyncio.events.Handle, "_run", _run)  # noqa: B010 (a method)
+
+    def uninstall(self) -> None:
+        """Stop timing; the original ``Handle._run`` is put back."""
+        if self._original is None:
+            return
+        if getattr(asyncio.events.Handle._run, "__wrapped__", None) is self._original:
+            setattr(asyncio.events.Handle, "_run", self._original)  # noqa: B010
+        self._original = None
+        self.current = None
+
+    def _charge(self, owner: str, started: float, cpu_started: float) -> None:
+        ended, cpu = perf_counter(), thread_time() - cpu_started
+        self.current = None
+        duration = ended - started
+        totals = self._totals.get(owner) or self._totals[OTHER]
+        totals[0] += duration
+        totals[1] += cpu
+        totals[2] += 1
+        if duration >= LONG_CALLBACK:
+            self.long.append(CallbackRecord(started, duration, cpu, owner))
+
+    def totals(self) -> dict[str, OwnerTotals]:
+        """The running sums per owner since the ledger was made."""
+        return {
+            owner: OwnerTotals(wall, cpu, int(count))
+            for owner, (wall, cpu, count) in self._totals.items()
+        }
+
+    def long_callbacks(self, since: float, until: float) -> list[CallbackRecord]:
+        """The long callbacks that started within ``[since, until]``."""
+        return [r for r in tuple(self.long) if since <= r.start <= until]
+
+
+def context_of(owner: str) -> contextvars.Context:
+    """A copy of the current context with ``OWNER`` set, for ``create_task``."""
+    context = contextvars.copy_context()
+    context.run(OWNER.set, owner)
+    return context

@@ -1,0 +1,121 @@
+"""What a run did to the event loop, in one word and one sentence.
+
+The verdict judges the demo alone, by cause (``tui.causes``): the screen's
+drawing, loopbeat's own work and a busy machine never change it. Each kind
+needs a minimum duration, so a few milliseconds of anything are not a
+verdict, and the thresholds sit far from where the patterns land (measured
+in ``benchmarks/verdict_stability.py``), so the same pattern gets the same
+word run after run:
+
+========================  =====================================================
+froze                     the demo's code held the loop thread, on a CPU
+blocked                   the demo's code held the loop thread in a system call
+starved                   the demo's threads held the GIL the loop waited for
+kept beating              none of these reached its minimum
+raised / failed           the request answered an error
+========================  =====================================================
+
+A machine that kept the loop from a CPU for long is said beside the verdict.
+"""
+
+from dataclasses import dataclass
+
+from tui.causes import RunCauses
+from tui.formatting import format_seconds
+from tui.owners import LONG_CALLBACK
+
+RAISED = "raised"
+FAILED = "failed"
+FROZE = "froze"
+BLOCKED = "blocked"
+STARVED = "starved"
+KEPT_BEATING = "kept beating"
+KINDS = (RAISED, FAILED, FROZE, BLOCKED, STARVED, KEPT_BEATING)
+
+HOLD_MIN = 0.05
+"""The demo's own time on the loop thread (seconds) that can make it froze
+or blocked: a long task, as browsers count them."""
+HOLD_SHARE = 0.5
+"""...and the share of the run's wall time it must take. The async ORM's own
+loop work (iterating and freeing the result, about 40-60 ms of a 700 ms
+run) is far below; a blocking call fills its run."""
+STARVE_MIN = 0.05
+"""The loop's wait for the GIL, charged to the demo's threads (seconds), that
+makes it starved. The async ORM's fetch of 100k rows starves it 120-280 ms;
+aiosqlite's, 0-5 ms."""
+MACHINE_BUSY_MIN = 0.05
+"""Run-queue wait of the loop thread (seconds) worth saying beside the verdict."""
+MACHINE_BUSY_SHARE = 0.1
+"""...if it is also this share of the run."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement on one run.
+
+    Attributes:
+        kind: One of ``KINDS``.
+        text: The sentence for the table, built from the measurements.
+        machine_busy: The loop thread's run-queue wait, when worth saying.
+    """
+
+    kind: str
+    text: str
+    machine_busy: float | None = None
+
+    @property
+    def held_the_loop(self) -> bool:
+        """True when the demo stopped the loop itself: froze or blocked."""
+        return self.kind in (FROZE, BLOCKED)
+
+    @property
+    def failed(self) -> bool:
+        """True for a run whose request answered an error."""
+        return self.kind in (RAISED, FAILED)
+
+    def sentence(self) -> str:
+        """The text, with the machine's part said beside it when it mattered."""
+        if self.machine_busy is None:
+            return self.text
+        return (
+            f"{self.text}; machine busy: {format_seconds(self.machine_busy)} "
+            "queued for a CPU"
+        )
+
+
+def judge(causes: RunCauses | None, error: str | None) -> Verdict:
+    """The verdict for a run with these causes (None: not measured) and error."""
+    if error:
+        kind = error.split(":", 1)[0]
+        if kind.isidentifier():
+            return Verdict(RAISED, f"raised {kind}")
+        return Verdict(FAILED, f"failed: {error}")
+    if causes is None:
+        return Verdict(KEPT_BEATING, "kept beating (causes not measured)")
+    split = causes.split
+    queued = split.queued
+    machine = (
+        queued
+        if queued >= MACHINE_BUSY_MIN and queued >= MACHINE_BUSY_SHARE * causes.wall
+        else None
+    )
+    held = split.working + split.blocked
+    if held >= HOLD_MIN and held >= HOLD_SHARE * causes.wall:
+        if split.working >= split.blocked:
+            return Verdict(FROZE, f"froze the loop for {format_seconds(held)}", machine)
+        return Verdict(
+            BLOCKED,
+            f"blocked the loop for {format_seconds(held)} in a system call",
+            machine,
+        )
+    if split.starved >= STARVE_MIN:
+        return Verdict(
+            STARVED,
+            f"starved the loop: {format_seconds(split.starved)} waiting for the GIL",
+            machine,
+        )
+    if causes.longest_demo > 0:
+        held_text = f"the demo held it {format_seconds(causes.longest_demo)} at most"
+    else:
+        held_text = f"the demo never held it {format_seconds(LONG_CALLBACK)}"
+    return Verdict(KEPT_BEATING, f"kept beating: {held_text}", machine)
