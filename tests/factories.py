@@ -18,12 +18,13 @@ def make_causes(
     return RunCauses(
         wall=wall,
         busy={"demo": working + blocked, "screen": 0.0, "loopbeat": 0.0, "other": 0.0},
-        demo_cpu=working,
+        cpu={"demo": working, "screen": 0.0, "loopbeat": 0.0, "other": 0.0},
         longest_demo=longest_demo,
         late=starved + queued,
         longest_late=starved,
         loop_queued=queued,
-        threads_cpu={"demo": 1.0, "screen": 0.0, "loopbeat": 0.0},
+        # The demo's threads ran exactly as long as the loop waited for them.
+        threads_cpu={"demo": starved, "screen": 0.0, "loopbeat": 0.0},
     )
 
 

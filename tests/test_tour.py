@@ -117,7 +117,7 @@ def test_without_a_banner_the_verdict_is_shown() -> None:
     step = TourStep("c", find("sleep-block"))
     result = make_result(wall=0.1, causes=make_causes(wall=0.1, blocked=0.1))
     assert step.banner_for(result) == result.verdict
-    assert result.verdict == "blocked the loop for 100 ms in a system call"
+    assert result.verdict == "blocked the loop 100 ms: system call"
 
 
 def test_a_banner_never_claims_an_outcome_that_did_not_happen() -> None:

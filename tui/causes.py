@@ -40,7 +40,7 @@ class RunCauses:
         wall: The run's length.
         busy: Loop time in callbacks, per owner (``demo``, ``screen``,
             ``loopbeat``, ``other``).
-        demo_cpu: Of the demo's loop time, how much was on a CPU.
+        cpu: Of that, the loop thread's time on a CPU, per owner.
         longest_demo: The longest single demo callback.
         late: Time the loop was late to wake from select(), in all.
         longest_late: The longest single late wake-up.
@@ -52,7 +52,7 @@ class RunCauses:
 
     wall: float
     busy: dict[str, float]
-    demo_cpu: float
+    cpu: dict[str, float]
     longest_demo: float
     late: float
     longest_late: float
@@ -65,23 +65,36 @@ class RunCauses:
         return self.busy.get(DEMO, 0.0)
 
     @property
+    def demo_cpu(self) -> float:
+        """Of the demo's loop time, how much was on a CPU."""
+        return self.cpu.get(DEMO, 0.0)
+
+    @property
     def split(self) -> CauseSplit:
         """The demo's part, by cause; ``queued`` is the machine's, for all owners.
 
-        Run-queue wait goes first to the late wake-ups (the loop was ready
-        and waiting to run), the rest to the demo's callbacks. Starvation is
-        charged to the demo in proportion to the CPU its threads used against
-        the screen's and loopbeat's.
+        The loop thread wanted to run but did not while late to wake and while
+        off a CPU inside any callback (a callback can lose the GIL half way).
+        Of that time, run-queue wait is the machine's; waiting for the GIL
+        can last no longer than the other threads ran, and is charged to the
+        demo in proportion to the CPU its threads used against the screen's
+        and loopbeat's; what is left, inside the demo's own callbacks, is the
+        demo blocking in a system call.
         """
-        late_queued = min(self.loop_queued, self.late)
-        busy_queued = self.loop_queued - late_queued
+        off_cpu = sum(
+            max(0.0, wall - self.cpu.get(owner, 0.0))
+            for owner, wall in self.busy.items()
+        )
+        waiting = off_cpu + self.late
+        queued = min(self.loop_queued, waiting)
         others = sum(self.threads_cpu.values())
+        starved_all = min(waiting - queued, others)
         demo_share = self.threads_cpu.get(DEMO, 0.0) / others if others > 0 else 0.0
-        off_cpu = max(0.0, self.demo_busy - self.demo_cpu)
+        demo_off_cpu = max(0.0, self.demo_busy - self.demo_cpu)
         return CauseSplit(
             working=self.demo_cpu,
-            starved=(self.late - late_queued) * demo_share,
-            blocked=max(0.0, off_cpu - busy_queued),
+            starved=starved_all * demo_share,
+            blocked=min(waiting - queued - starved_all, demo_off_cpu),
             queued=self.loop_queued,
         )
 
@@ -90,7 +103,7 @@ class RunCauses:
         split = self.split
         return {
             "busy": dict(self.busy),
-            "demo_cpu": self.demo_cpu,
+            "cpu": dict(self.cpu),
             "longest_demo": self.longest_demo,
             "late": self.late,
             "longest_late": self.longest_late,
@@ -145,7 +158,7 @@ class CauseMeter:
         return RunCauses(
             wall=until - mark.at,
             busy={owner: spent[owner].wall for owner in OWNERS},
-            demo_cpu=spent[DEMO].cpu,
+            cpu={owner: spent[owner].cpu for owner in OWNERS},
             longest_demo=max((r.duration for r in demo_calls), default=0.0),
             late=sum(_clip(p.start, p.end, mark.at, until) for p in late),
             longest_late=max((p.duration for p in late), default=0.0),

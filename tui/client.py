@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tui.causes import CauseMeter, RunCauses
+from tui.formatting import describe_stall, stall_place
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import AsgiResponse, get
-from tui.loopstats import percentile
-from tui.owners import DEMO, OWNER
+from tui.loopstats import STARVED, Stall, percentile
+from tui.owners import DEMO, LOOPBEAT, OWNER, SCREEN
 from tui.probe import PingProbe
 from tui.runs import RunSpec
 from tui.verdicts import Verdict, judge
@@ -31,10 +32,13 @@ STALL_SETTLE = 0.03
 
 @dataclass(frozen=True)
 class StallSummary:
-    """Where the loop was stuck, and for how long."""
+    """Where the loop was stuck, for how long, why, and in one line."""
 
     location: str
     duration: float
+    cause: str | None = None
+    owner: str | None = None
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,14 +216,32 @@ class RunClient:
             ping_p99=percentile(ping_latencies, 99) if pings else None,
             ping_max=ping_latencies[-1] if ping_latencies else None,
             stalls=tuple(
-                StallSummary(s.project_frame or s.innermost_frame, s.duration or 0.0)
+                StallSummary(
+                    stall_place(s),
+                    s.duration or 0.0,
+                    s.cause,
+                    s.owner,
+                    describe_stall(s),
+                )
                 for s in self.monitor.stalls
-                if started <= s.start <= ended
+                if started <= s.start <= ended and is_the_demos(s)
             ),
             error=next((e for e in errors if e), None)
             or (f"HTTP {failed[0].status}" if failed else None),
             causes=causes,
         )
+
+
+def is_the_demos(stall: Stall) -> bool:
+    """Whether a stall is the demo's doing: its code, or a starved loop.
+
+    The screen's drawing and loopbeat's own work are never a run's culprit;
+    a loop starved while a run is in flight is, whoever's callback lost the
+    GIL (the demo's threads are what held it).
+    """
+    if stall.cause == STARVED:
+        return True
+    return stall.owner not in (SCREEN, LOOPBEAT)
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:

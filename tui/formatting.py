@@ -2,6 +2,9 @@
 
 from collections.abc import Sequence
 
+from tui.loopstats import BLOCKED, MACHINE_BUSY, STARVED, Stall
+from tui.owners import LOOPBEAT, SCREEN
+
 
 def format_seconds(seconds: float | None) -> str:
     """Human units: ``850 µs``, ``12.3 ms``, ``240 ms``, ``1.84 s``; ``-`` for None."""
@@ -26,3 +29,30 @@ def describe_threads(threads: Sequence[str]) -> str:
     prefix = "loop + " if len(others) < len(threads) else ""
     noun = "worker" if len(others) == 1 else "workers"
     return f"{prefix}{len(others)} {noun}"
+
+
+def stall_place(stall: Stall) -> str:
+    """The loop's frame a stall is pinned to: project code first."""
+    return stall.project_frame or stall.innermost_frame
+
+
+def describe_stall(stall: Stall) -> str:
+    """What held the loop, by cause first and then by owner, in one line.
+
+    ``froze 890 ms at demoapp/views.py:118 in sync_orm_unguarded``,
+    ``starved 94 ms: ThreadPoolExecutor-3_0 at django/db/models/base.py:584``,
+    ``drawing the screen held the loop 60 ms``. The screen's and loopbeat's
+    own work are named as such, never as a line of the demo.
+    """
+    took = format_seconds(stall.duration)
+    cause = stall.cause
+    if cause == STARVED:
+        return f"starved {took}: {stall.culprit or 'another thread held the GIL'}"
+    if cause == MACHINE_BUSY:
+        return f"machine busy {took}: the loop waited for a CPU"
+    if stall.owner == SCREEN:
+        return f"drawing the screen held the loop {took}"
+    if stall.owner == LOOPBEAT:
+        return f"loopbeat itself held the loop {took} ({stall_place(stall)})"
+    verb = "blocked" if cause == BLOCKED else "froze"
+    return f"{verb} {took} at {stall_place(stall)}"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from time import perf_counter, thread_time
 from types import FrameType
 
-from tui.loopstats import BusyPeriod, CauseSplit, Stall
+from tui.loopstats import STARVED, BusyPeriod, CauseSplit, Stall
 from tui.threadtimes import CpuSnapshot
 
 WATCHDOG_POLL = 0.005
@@ -286,7 +286,7 @@ class StallWatchdog:
         blocked = duration - working - queued - starved
         stall.split = CauseSplit(working, starved, blocked, queued)
         busiest = usage.busiest(*(t for t in (loop_native, watchdog) if t))
-        if busiest is not None and starved > 0:
+        if busiest is not None and stall.split.main == STARVED:
             stall.culprit = self._culprit(busiest[0], caught.frames)
 
     def _culprit(self, native_id: int, frames: dict[int, FrameType]) -> str:

@@ -77,10 +77,7 @@ class Verdict:
         """The text, with the machine's part said beside it when it mattered."""
         if self.machine_busy is None:
             return self.text
-        return (
-            f"{self.text}; machine busy: {format_seconds(self.machine_busy)} "
-            "queued for a CPU"
-        )
+        return f"{self.text}; machine busy {format_seconds(self.machine_busy)}"
 
 
 def judge(causes: RunCauses | None, error: str | None) -> Verdict:
@@ -104,18 +101,16 @@ def judge(causes: RunCauses | None, error: str | None) -> Verdict:
         if split.working >= split.blocked:
             return Verdict(FROZE, f"froze the loop for {format_seconds(held)}", machine)
         return Verdict(
-            BLOCKED,
-            f"blocked the loop for {format_seconds(held)} in a system call",
-            machine,
+            BLOCKED, f"blocked the loop {format_seconds(held)}: system call", machine
         )
     if split.starved >= STARVE_MIN:
         return Verdict(
             STARVED,
-            f"starved the loop: {format_seconds(split.starved)} waiting for the GIL",
+            f"starved: waited {format_seconds(split.starved)} for the GIL",
             machine,
         )
     if causes.longest_demo > 0:
-        held_text = f"the demo held it {format_seconds(causes.longest_demo)} at most"
+        held_text = f"≤ {format_seconds(causes.longest_demo)}"
     else:
-        held_text = f"the demo never held it {format_seconds(LONG_CALLBACK)}"
-    return Verdict(KEPT_BEATING, f"kept beating: {held_text}", machine)
+        held_text = f"< {format_seconds(LONG_CALLBACK)}"
+    return Verdict(KEPT_BEATING, f"kept beating: demo held it {held_text}", machine)

@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Header, OptionList
 
 from tui.client import RunResult
-from tui.formatting import format_seconds
+from tui.formatting import describe_stall
 from tui.loopstats import Sample, Stall
 from tui.messages import RunRequested
 from tui.patterns import PATTERNS, find
@@ -168,6 +168,7 @@ class MainScreen(Screen[None]):
         """A finished run's figures in its row, the big figure and the events."""
         self.query_one(BigFigure).show(result)
         self.results_table.finish(result)
+        self.stall_line.result = result
         self.events.add(f"#{result.number} {result.label}: {result.verdict}")
 
     def run_failed(self, number: int | None, problem: str) -> None:
@@ -177,16 +178,14 @@ class MainScreen(Screen[None]):
         self.events.add(f"#{number or '-'} failed: {problem}")
 
     def show_stall(self, stall: Stall) -> None:
-        """The stall line, and a line in the events."""
-        self.stall_line.stall = stall
-        where = stall.project_frame or stall.innermost_frame
-        self.events.add(f"loop stalled {format_seconds(stall.duration)} at {where}")
+        """A line in the events for every stall, whoever's it was."""
+        self.events.add(describe_stall(stall))
 
     def clear(self) -> None:
         """Forget the runs, graphs and stall on screen."""
         self.results_table.clear()
         self.heartbeat.clear()
-        self.stall_line.stall = None
+        self.stall_line.result = None
         self.events.add("cleared")
 
     def open_presenter(self, kind: type[PanelT]) -> PanelT:

@@ -1,16 +1,18 @@
-"""One line naming the last place the event loop got stuck."""
+"""One line naming what held the event loop during the last run, and where."""
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.formatting import format_seconds
-from tui.loopstats import Stall
+from tui.client import RunResult, StallSummary
+from tui.loopstats import STARVED
 
 
 class StallLine(Widget):
-    """``last stall 750 ms at demoapp/views.py:118 in ... → django/...``.
+    """``#10 sync-unguarded: froze 890 ms at demoapp/views.py:118 in ...``.
 
+    It keeps the worst stall of the last run that was the demo's doing; the
+    screen's drawing and loopbeat's own work go to the events log, never here.
     Reactive without layout: it changes right after a freeze, when the loop
     has the most catching up to do, so it must not reflow the screen.
     """
@@ -22,20 +24,27 @@ class StallLine(Widget):
     }
     """
 
-    stall: reactive[Stall | None] = reactive(None, layout=False)
-    """The most recent stall the watchdog caught, or None."""
+    result: reactive[RunResult | None] = reactive(None, layout=False)
+    """The last finished run, or None."""
 
     def render(self) -> Text:
-        stall = self.stall
-        if stall is None:
-            return Text(
-                "no stall yet: the watchdog names the code that blocks the loop"
-            )
-        where = stall.project_frame or stall.innermost_frame
+        result = self.result
+        if result is None:
+            return Text("no stall yet: the watchdog names the code that holds the loop")
         text = Text(no_wrap=True, overflow="ellipsis")
+        worst = worst_stall(result)
+        if worst is None:
+            text.append(f" #{result.number} {result.label}: ", style="bold")
+            text.append("no stall: the demo never held or starved the loop 50 ms")
+            return text
         text.append(" last stall ", style="bold reverse red")
-        text.append(f" {format_seconds(stall.duration)} at ", style="bold")
-        text.append(where, style="bold yellow")
-        if stall.project_frame and stall.innermost_frame != stall.project_frame:
-            text.append(f"  →  {stall.innermost_frame}", style="dim")
+        text.append(f" #{result.number} {result.label}: ", style="bold")
+        text.append(worst.text, style="bold yellow")
         return text
+
+
+def worst_stall(result: RunResult) -> StallSummary | None:
+    """The run's longest stall, a starved one losing a tie to one with a line."""
+    if not result.stalls:
+        return None
+    return max(result.stalls, key=lambda s: (s.duration, s.cause != STARVED))
