@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_result
+from tests.factories import make_causes, make_result
 from tui.app import LoopbeatApp
 from tui.bench import MAX_RUNS_IN_FLIGHT, Bench
 from tui.client import RunResult, StallSummary
@@ -168,7 +168,16 @@ def sample_result() -> RunResult:
         loop_blocked=0.78,
         ping_p99=0.8,
         ping_max=0.8,
-        stalls=(StallSummary("demoapp/views.py:118 in sync_orm_unguarded", 0.75),),
+        stalls=(
+            StallSummary(
+                "demoapp/views.py:118 in sync_orm_unguarded",
+                0.75,
+                "working",
+                "demo",
+                "froze 750 ms at demoapp/views.py:118 in sync_orm_unguarded",
+            ),
+        ),
+        causes=make_causes(wall=0.8, working=0.78, longest_demo=0.75),
     )
 
 
