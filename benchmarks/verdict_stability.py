@@ -38,7 +38,8 @@ from collections import Counter
 from pathlib import Path
 
 DEFAULT_PATTERNS = (
-    "sleep-block,sleep-await,sync-guarded,sync-unguarded,async-for,async-get-count,"
+    "sleep-block,sleep-await,sync-guarded,sync-unguarded,async-for,async-stream,"
+    "async-get-count,"
     "sync-to-async,sync-view,native-driver,n-plus-one,prefetched,gather-orm,"
     "gather-native,async-for:5"
 )
@@ -87,7 +88,8 @@ from tui.app import LoopbeatApp
 from tui.patterns import find
 from tui.runs import RunSpec
 
-db, labels, runs, out = Path(sys.argv[2]), sys.argv[3].split(","), int(sys.argv[4]), sys.argv[5]
+db, labels = Path(sys.argv[2]), sys.argv[3].split(",")
+runs, out = int(sys.argv[4]), sys.argv[5]
 rows = []
 
 async def pilot(p):
@@ -174,7 +176,9 @@ def report(title: str, rows: list[dict], labels: list[str], runs: int) -> dict:
             f"{mark}"
         )
         demo_cpu[label] = statistics.median(r["demo_cpu"] for r in mine)
-    print(f"  every verdict the same in >= 19 of 20: {'PASS' if stable_all else 'MISS'}")
+    print(
+        f"  every verdict the same in >= 19 of 20: {'PASS' if stable_all else 'MISS'}"
+    )
     return demo_cpu
 
 

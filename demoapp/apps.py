@@ -15,3 +15,4 @@ class DemoAppConfig(AppConfig):
         from demoapp import netsim
 
         connection_created.connect(netsim.on_django_connection_created)
+        netsim.count_thread_hops()

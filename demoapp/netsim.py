@@ -16,6 +16,7 @@ changing the SQL that the views show on screen.
 """
 
 import contextvars
+import functools
 import math
 import threading
 import time
@@ -24,8 +25,10 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
+from asgiref.sync import SyncToAsync
 
 LATENCY_HEADER = "X-Loopbeat-Latency-Ms"
 """The request header that carries a request's simulated latency, in ms."""
@@ -65,10 +68,12 @@ def current_latency_ms() -> float:
 
 @dataclass
 class StatementLog:
-    """The statements one request ran: how many, and on which threads."""
+    """The statements one request ran: how many, on which threads, and how
+    many ``sync_to_async`` hops the view made to get them."""
 
     count: int = 0
     threads: list[str] = field(default_factory=list)
+    hops: int = 0
 
     def note(self, thread_name: str) -> None:
         self.count += 1
@@ -125,3 +130,28 @@ async def open_native(path: str | Path) -> AsyncIterator[aiosqlite.Connection]:
     async with aiosqlite.connect(path) as connection:
         await connection.set_trace_callback(hook)
         yield connection
+
+
+def count_thread_hops() -> None:
+    """Count every ``sync_to_async`` call a recorded view makes: one thread hop.
+
+    Each ``a*`` method and each ``async for`` fetch of the async ORM is one
+    ``sync_to_async`` call (``aiterator`` makes one per chunk), so the count
+    tells one fetch from a stream of chunks where statements cannot: SQLite
+    runs both as a single statement. Installed once, from the app config; it
+    wraps asgiref's ``SyncToAsync.__call__`` and counts only inside
+    ``recording()``.
+    """
+    call: Any = SyncToAsync.__call__
+    if getattr(call, "counts_hops", False):
+        return
+
+    @functools.wraps(call)
+    async def counted(self: SyncToAsync, *args: Any, **kwargs: Any) -> Any:
+        log = _current_log.get()
+        if log is not None:
+            log.hops += 1
+        return await call(self, *args, **kwargs)
+
+    counted.counts_hops = True  # type: ignore[attr-defined]
+    setattr(SyncToAsync, "__call__", counted)  # noqa: B010 (a method)

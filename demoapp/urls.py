@@ -9,6 +9,7 @@ urlpatterns = [
     path("sync/guarded", views.sync_orm_guarded, name="sync_orm_guarded"),
     path("sync/unguarded", views.sync_orm_unguarded, name="sync_orm_unguarded"),
     path("async/iterate", views.async_orm_iterate, name="async_orm_iterate"),
+    path("async/stream", views.async_orm_stream, name="async_orm_stream"),
     path("async/get-count", views.async_orm_get_count, name="async_orm_get_count"),
     path("async/sync-to-async", views.sync_to_async_fetch, name="sync_to_async"),
     path("sync/view", views.sync_view, name="sync_view"),

@@ -59,6 +59,7 @@ def _answer(rows: int, log: netsim.StatementLog, started: float) -> JsonResponse
             "rows": rows,
             "queries": log.count,
             "query_threads": log.threads,
+            "hops": log.hops,
             "view_thread": threading.current_thread().name,
             "view_ms": round((time.perf_counter() - started) * 1000, 3),
         }
@@ -124,6 +125,15 @@ async def async_orm_iterate(request: HttpRequest) -> int:
     """Django's async ORM: ``async for`` fetches every row in one thread hop."""
     books = [book async for book in Book.objects.all()]
     return len(books)
+
+
+@measured
+async def async_orm_stream(request: HttpRequest) -> int:
+    """Django's async ORM: ``aiterator`` hops to the thread once per chunk."""
+    count = 0
+    async for _book in Book.objects.all().aiterator(chunk_size=2000):
+        count += 1
+    return count
 
 
 @measured

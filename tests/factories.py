@@ -42,6 +42,7 @@ def make_result(
         status=200,
         rows=1,
         queries=1,
+        hops=1,
         query_threads=("w",),
         view_threads=("MainThread",),
         started=0.0,

@@ -7,6 +7,7 @@ from tui import questions as quiz
 from tui.patterns import find
 from tui.questions import QUESTIONS
 from tui.quiz import (
+    MARGIN,
     SAME_TIME_BELOW,
     SERIAL_FROM,
     CannotJudge,
@@ -78,10 +79,10 @@ def test_ratio_questions_compare_one_with_five_under_latency() -> None:
     ("ratio", "choice"),
     [
         (1.0, 0),
-        (SAME_TIME_BELOW - 0.01, 0),
-        (SAME_TIME_BELOW, 1),
-        (SERIAL_FROM - 0.01, 1),
-        (SERIAL_FROM, 2),
+        (SAME_TIME_BELOW / (1 + MARGIN) - 0.01, 0),
+        (SAME_TIME_BELOW * (1 + MARGIN) + 0.01, 1),
+        (SERIAL_FROM / (1 + MARGIN) - 0.01, 1),
+        (SERIAL_FROM * (1 + MARGIN) + 0.01, 2),
         (4.9, 2),
     ],
 )
@@ -162,19 +163,19 @@ def test_no_query_answers_nothing() -> None:
         quiz.ASYNC_ORM_THREADS.judge([make_result(queries=0, query_threads=())])
 
 
-@pytest.mark.parametrize(
-    ("queries", "query_threads", "choice"),
-    [
-        (1, ("ThreadPoolExecutor-0_0",), 1),
-        (2, ("ThreadPoolExecutor-0_0",), 0),
-        (30, ("ThreadPoolExecutor-0_0",), 0),
-        (1, ("A", "B"), 0),
-    ],
-)
-def test_does_async_for_stream(queries: int, query_threads, choice: int) -> None:
-    result = make_result(queries=queries, query_threads=query_threads)
-    assert quiz.ASYNC_FOR_STREAMS.judge([result]) == choice
+@pytest.mark.parametrize(("hops", "choice"), [(1, 1), (2, 0), (51, 0)])
+def test_does_async_for_stream_is_judged_by_hops(hops: int, choice: int) -> None:
+    # One statement either way (SQLite reads chunks from one statement): the
+    # hops are what tell a single fetch from a stream.
+    async_for = make_result(queries=1, hops=hops)
+    streamed = make_result(pattern="async-stream", queries=1, hops=51)
+    assert quiz.ASYNC_FOR_STREAMS.judge([async_for, streamed]) == choice
     assert quiz.ASYNC_FOR_STREAMS.choices[1].startswith("No: one fetch")
+
+
+def test_a_run_without_hops_cannot_answer_the_stream_question() -> None:
+    with pytest.raises(CannotJudge, match="no sync_to_async hop"):
+        quiz.ASYNC_FOR_STREAMS.judge([make_result(hops=0), make_result(hops=51)])
 
 
 # --- explanations speak measured numbers ----------------------------------------------
@@ -184,8 +185,8 @@ def test_gather_explanation() -> None:
     one = make_result(wall=0.052, queries=1, query_threads=("ThreadPoolExecutor-7_0",))
     five = make_result(wall=0.255, queries=5, query_threads=("ThreadPoolExecutor-7_0",))
     assert quiz.GATHER_ORM.explain((one, five)) == (
-        "5 gathered queries took 4.9x one query (255 ms vs 52.0 ms): they ran one "
-        "after another, on one thread (ThreadPoolExecutor-7_0)"
+        "5 gathered queries took 4.9x one query (255 ms vs 52.0 ms, medians): they "
+        "ran one after another, on one thread (ThreadPoolExecutor-7_0)"
     )
 
 
@@ -217,8 +218,9 @@ def test_thread_explanations_name_the_threads() -> None:
     result = make_result(rows=60_000, query_threads=("ThreadPoolExecutor-3_0",))
     text = quiz.ASYNC_ORM_THREADS.explain([result])
     assert "60,000 rows" in text and "one thread (ThreadPoolExecutor-3_0)" in text
-    text = quiz.ASYNC_FOR_STREAMS.explain([result])
-    assert "60,000 rows came from 1 statement" in text and "from memory" in text
+    text = quiz.ASYNC_FOR_STREAMS.explain([result, make_result(hops=30)])
+    assert "60,000 rows in 1 thread hop" in text and "from memory" in text
+    assert "30 hops, one per chunk" in text
     view = make_result(view_threads=("ThreadPoolExecutor-4_0",), loop_max_lag=0.012)
     text = quiz.SYNC_VIEW_UNDER_ASGI.explain([view])
     assert "the view ran on ThreadPoolExecutor-4_0" in text and "12.0 ms" in text
@@ -227,7 +229,7 @@ def test_thread_explanations_name_the_threads() -> None:
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.topic)
 def test_every_explanation_carries_a_number(question: Question) -> None:
     results = [
-        make_result(wall=0.1 * (i + 1), rows=123, loop_max_lag=0.0047)
+        make_result(wall=0.1 * (4 * i + 1), rows=123, loop_max_lag=0.0047)
         for i in range(len(question.specs))
     ]
     text = question.explain(results)
@@ -286,7 +288,7 @@ def test_no_votes_means_no_verdict_on_the_room() -> None:
 
 def test_record_needs_one_result_per_experiment() -> None:
     quiz_round = QuizRound(quiz.GATHER_ORM)
-    with pytest.raises(ValueError, match="expected 2 results, got 1"):
+    with pytest.raises(ValueError, match="expected 6 results, got 1"):
         quiz_round.record([make_result()])
     assert quiz_round.answer is None
 
@@ -297,3 +299,36 @@ def test_a_failed_experiment_reveals_nothing() -> None:
         quiz_round.record([make_result(error="HTTP 502")])
     assert quiz_round.answer is None and quiz_round.explanation is None
     assert quiz_round.vote(1)
+
+
+# --- several runs, medians, and an honest "too close to call" ---------------------
+
+
+def test_timing_questions_run_each_case_several_times_interleaved() -> None:
+    for question in RATIO_QUESTIONS:
+        assert question.repeat >= 2
+        one, many = question.specs
+        assert question.runs == (one, many) * question.repeat
+
+
+def test_one_outlier_does_not_flip_the_answer() -> None:
+    # A baseline that hit a 400 ms stall once measured "0.3x" before.
+    walls = [(0.1, 0.5), (0.4, 0.52), (0.11, 0.49)]
+    results = [
+        make_result(wall=w, query_threads=("t",)) for pair in walls for w in pair
+    ]
+    quiz_round = QuizRound(quiz.GATHER_ORM)
+    assert quiz_round.record(results) == 2  # medians 0.11 and 0.5: 4.5x
+    assert "medians" in quiz_round.explanation
+
+
+@pytest.mark.parametrize("ratio", [SERIAL_FROM * 0.9, SERIAL_FROM, SERIAL_FROM * 1.1])
+def test_a_ratio_near_a_line_is_too_close_to_call(ratio: float) -> None:
+    results = [make_result(wall=0.1), make_result(wall=0.1 * ratio)] * 3
+    quiz_round = round_of(2, 2, 1)
+    quiz_round.question = quiz.GATHER_ORM
+    assert quiz_round.record(results) is None
+    assert quiz_round.too_close and quiz_round.revealed
+    assert "too close to call on this machine" in quiz_round.explanation
+    assert f"{ratio:.1f}x" in quiz_round.explanation
+    assert quiz_round.room_was_right is None  # nobody was right or wrong

@@ -52,6 +52,8 @@ class RunResult:
     status: int
     rows: int
     queries: int
+    hops: int
+    """``sync_to_async`` calls the views made: thread hops."""
     query_threads: tuple[str, ...]
     view_threads: tuple[str, ...]
     started: float
@@ -201,6 +203,7 @@ class RunClient:
             status=failed[0].status if failed else 200,
             rows=sum(b.get("rows", 0) for b in bodies),
             queries=sum(b.get("queries", 0) for b in bodies),
+            hops=sum(b.get("hops", 0) for b in bodies),
             query_threads=_unique(
                 t for b in bodies for t in b.get("query_threads", ())
             ),

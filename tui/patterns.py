@@ -133,6 +133,20 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
     ),
     Pattern(
+        key="i",
+        name="async-stream",
+        title="Async ORM: aiterator(chunk_size=2000)",
+        url="/async/stream",
+        view="async_orm_stream",
+        explanation=(
+            "aiterator() is the async ORM's streaming form: it hops to the "
+            "request's worker thread once per chunk of 2,000 rows (51 hops for "
+            "100,000 books) and yields each chunk as it comes, so memory stays "
+            "flat. Every hop costs a round trip through the loop, and building "
+            "each chunk's models still holds the GIL."
+        ),
+    ),
+    Pattern(
         key="e",
         name="async-get-count",
         title="Async ORM: acount / afirst / aget",

@@ -11,6 +11,7 @@ from tui.quiz import (
     GUARD_ERROR,
     OVERLAP_OUTCOMES,
     RATIO_CHOICES,
+    CannotJudge,
     Question,
     Results,
     explain_ratio,
@@ -135,6 +136,7 @@ GATHER_ORM = Question(
         run("gather-orm", latency_ms=50, query="n=5"),
     ),
     judge=judge_ratio,
+    repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.queries, "gathered query", "gathered queries"),
         "one query",
@@ -153,6 +155,7 @@ CONCURRENT_REQUESTS = Question(
         run("async-get-count", burst=5, latency_ms=50),
     ),
     judge=judge_ratio,
+    repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.burst, "concurrent request", "concurrent requests"),
         "one request",
@@ -171,6 +174,7 @@ GATHER_NATIVE = Question(
         run("gather-native", latency_ms=50, query="n=5"),
     ),
     judge=judge_ratio,
+    repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.queries, "gathered count", "gathered counts"),
         "one count",
@@ -191,6 +195,7 @@ CPU_BOUND_BURST = Question(
     ),
     specs=(run("async-for"), run("async-for", burst=5)),
     judge=judge_ratio,
+    repeat=2,
     explain=explain_ratio(
         lambda r: plural(r.burst, "concurrent request", "concurrent requests"),
         "one request",
@@ -208,23 +213,33 @@ STREAMS, ONE_FETCH = 0, 1
 
 
 def _judge_async_for(results: Results) -> int:
-    result = one_query_thread(results)
-    single = result.queries == 1 and len(result.query_threads) == 1
-    return ONE_FETCH if single else STREAMS
+    # Counted hops decide, not statements: SQLite runs a chunked read as one
+    # statement too, and only the hops tell one fetch from a stream.
+    succeeded(results)
+    async_for = results[0]
+    if async_for.hops < 1:
+        raise CannotJudge(f"{async_for.label} made no sync_to_async hop")
+    return ONE_FETCH if async_for.hops == 1 else STREAMS
 
 
 def _explain_async_for(results: Results) -> str:
-    result = one_query_thread(results)
+    succeeded(results)
+    async_for, *streamed = results
     how = (
-        "one fetch, then yielded from memory"
+        "one fetch, then it yielded from memory"
         if _judge_async_for(results) == ONE_FETCH
-        else "fetched piece by piece"
+        else "fetched chunk by chunk"
     )
-    return (
-        f"{result.rows:,} rows came from "
-        f"{plural(result.queries, 'statement', 'statements')} "
-        f"{on_threads(result.query_threads)} in {format_seconds(result.wall)}: {how}"
+    text = (
+        f"async for: {async_for.rows:,} rows in "
+        f"{plural(async_for.hops, 'thread hop', 'thread hops')}: {how}"
     )
+    for other in streamed:
+        text += (
+            f"; aiterator(chunk_size=2000): "
+            f"{plural(other.hops, 'hop', 'hops')}, one per chunk"
+        )
+    return text
 
 
 ASYNC_FOR_STREAMS = Question(
@@ -235,7 +250,7 @@ ASYNC_FOR_STREAMS = Question(
         "Yes: rows arrive in batches, one fetch per batch",
         "No: one fetch loads every row, then it yields them from memory",
     ),
-    specs=(run("async-for"),),
+    specs=(run("async-for"), run("async-stream")),
     judge=_judge_async_for,
     explain=_explain_async_for,
 )

@@ -2,9 +2,13 @@
 
 No answer is stored. Each ``Question`` names the runs that settle it and a
 ``judge`` that reads their measured results and picks the choice they
-support; ``explain`` says why in one line, with the measured numbers. Ratio
-questions use thresholds between the choices, so every measurement maps to
-exactly one choice. The questions themselves are in ``tui.questions``.
+support; ``explain`` says why in one line, with the measured numbers. Where
+it can, a judge reads a structural fact (which thread ran the code, how many
+thread hops, how many threads), which load cannot change. Timing questions
+run each case several times, compare medians, and keep a margin around the
+lines between choices: a ratio inside it is revealed as too close to call on
+this machine, with both numbers, rather than picked. The questions
+themselves are in ``tui.questions``.
 
 Pure logic, no UI: a screen shows a ``QuizRound``, feeds it votes, has the
 question's runs made and calls ``record`` with their results.
@@ -21,11 +25,20 @@ SAME_TIME_BELOW = 2.0
 """A ratio of walls below this reads as "about the same time" (overlap)."""
 SERIAL_FROM = 3.0
 """...from this up as "about N times as long" (one after another)."""
+MARGIN = 0.15
+"""A ratio within this fraction of a line between choices is too close to call."""
 GUARD_ERROR = "SynchronousOnlyOperation"
 
 
 class CannotJudge(Exception):
     """The runs did not produce a measurement that answers the question."""
+
+
+class TooClose(Exception):
+    """The measurement lands too near a line between two choices to pick one.
+
+    Its message says so, with the numbers: it is revealed as the answer.
+    """
 
 
 Results = Sequence[RunResult]
@@ -49,6 +62,32 @@ class Question:
     """The measured answer in one line, numbers and thread names included."""
     topic: str = ""
     """A few words for a list of questions."""
+    repeat: int = 1
+    """Runs of each spec: timing questions compare medians of several."""
+
+    @property
+    def runs(self) -> tuple[RunSpec, ...]:
+        """Every run to make, in order: the specs in turn, ``repeat`` times.
+
+        Interleaved (one, many, one, many, ...) so drift on the machine
+        touches both sides alike.
+        """
+        return self.specs * self.repeat
+
+    def typical(self, results: Results) -> tuple[RunResult, ...]:
+        """Per spec, the run with the median wall time (the lower one of two).
+
+        Raises:
+            ValueError: if there is not one result per run.
+        """
+        if len(results) != len(self.runs):
+            raise ValueError(f"expected {len(self.runs)} results, got {len(results)}")
+        count = len(self.specs)
+        typical = []
+        for index in range(count):
+            runs = sorted(results[index::count], key=lambda r: r.wall)
+            typical.append(runs[(len(runs) - 1) // 2])
+        return tuple(typical)
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.choices) <= 4:
@@ -69,10 +108,12 @@ class QuizRound:
         self.answer: int | None = None
         """The choice the measurement supports, once recorded."""
         self.explanation: str | None = None
+        self.too_close = False
+        """True when the measurement was revealed as too close to call."""
 
     @property
     def revealed(self) -> bool:
-        return self.answer is not None
+        return self.answer is not None or self.too_close
 
     def vote(self, choice: int) -> bool:
         """Count one vote; False (ignored) if out of range or after the reveal."""
@@ -98,20 +139,24 @@ class QuizRound:
         top = max(self._votes)
         return tuple(i for i, votes in enumerate(self._votes) if votes == top)
 
-    def record(self, results: Results) -> int:
+    def record(self, results: Results) -> int | None:
         """Judge the measured results and reveal the answer.
 
+        Returns the choice, or None when it was too close to call (revealed
+        so, with the numbers, in ``explanation``).
+
         Raises:
-            ValueError: if there is not one result per experiment.
+            ValueError: if there is not one result per run.
             CannotJudge: if the runs cannot answer; nothing is revealed.
         """
         results = tuple(results)
-        if len(results) != len(self.question.specs):
-            raise ValueError(
-                f"expected {len(self.question.specs)} results, got {len(results)}"
-            )
-        answer = self.question.judge(results)
-        explanation = self.question.explain(results)
+        typical = self.question.typical(results)
+        try:
+            answer: int | None = self.question.judge(typical)
+            explanation = self.question.explain(typical)
+        except TooClose as close:
+            answer, explanation = None, str(close)
+            self.too_close = True
         self.results, self.answer, self.explanation = results, answer, explanation
         return answer
 
@@ -163,8 +208,26 @@ def ratio_choice(ratio: float) -> int:
     return 1 if ratio < SERIAL_FROM else 2
 
 
+def too_close(ratio: float) -> float | None:
+    """The line between choices that ``ratio`` is within ``MARGIN`` of, if any."""
+    for line in (SAME_TIME_BELOW, SERIAL_FROM):
+        if line / (1 + MARGIN) <= ratio <= line * (1 + MARGIN):
+            return line
+    return None
+
+
 def judge_ratio(results: Results) -> int:
-    return ratio_choice(wall_ratio(results))
+    """The choice for a (one, many) pair; ``TooClose`` near a line."""
+    ratio = wall_ratio(results)
+    line = too_close(ratio)
+    if line is not None:
+        one, many = results
+        raise TooClose(
+            f"too close to call on this machine: {ratio:.1f}x "
+            f"({format_seconds(many.wall)} vs {format_seconds(one.wall)}, medians), "
+            f"within {MARGIN:.0%} of the {line:g}x line between two answers"
+        )
+    return ratio_choice(ratio)
 
 
 def plural(count: int, word: str, words: str) -> str:
@@ -189,10 +252,10 @@ def explain_ratio(
     def explain(results: Results) -> str:
         ratio = wall_ratio(results)
         one, many = results
-        outcome = outcomes[ratio_choice(ratio)]
+        outcome = outcomes[judge_ratio(results)]
         return (
             f"{what(many)} took {ratio:.1f}x {baseline} ({format_seconds(many.wall)}"
-            f" vs {format_seconds(one.wall)}): {outcome}, "
+            f" vs {format_seconds(one.wall)}, medians): {outcome}, "
             f"{on_threads(many.query_threads)}"
         )
 

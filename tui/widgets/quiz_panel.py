@@ -89,7 +89,7 @@ class QuizPanel(Static, can_focus=True):
             return
         self.running = True
         self.show_round()
-        self.post_message(RunRequested(self.round.question.specs, reply_to=self))
+        self.post_message(RunRequested(self.round.question.runs, reply_to=self))
 
     @on(RunsFinished)
     def _runs_finished(self, message: RunsFinished) -> None:
