@@ -52,9 +52,7 @@ async def test_blocking_key_freezes_the_loop_and_names_the_view(demo_db: Path) -
         assert any("demoapp/views.py" in s.location for s in result.stalls)
         table = app.query_one(ResultsTable)
         assert table.row_count == 1
-        verdict = str(
-            table.get_cell(table.coordinate_to_cell_key((0, 0)).row_key, "verdict")
-        )
+        verdict = table.cell(result.number, "verdict")
         assert verdict.startswith("froze the loop for")
 
 

@@ -1,8 +1,21 @@
-"""One row per run: what the view did and what the event loop felt meanwhile."""
+"""One row per run: what the view did and what the event loop felt meanwhile.
 
+Not a ``DataTable``: that re-renders every visible cell on any change (its
+cell cache is keyed by an update counter), about 15 ms a frame at 160x45, as
+much as the lag the demo shows. Here each row is rendered once into a strip
+and kept; a run starting or finishing repaints its own row, nothing else.
+Columns after the verdict are dropped, not scrolled, when the panel is narrow.
+"""
+
+import io
+from collections import OrderedDict
+
+from rich.console import Console
+from rich.style import Style
 from rich.text import Text
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tui.client import RunResult
 from tui.formatting import describe_threads, format_seconds
@@ -11,15 +24,17 @@ from tui.widgets.lag_graph import severity_style
 
 # The verdict comes right after the pattern, so a narrow terminal still shows it.
 COLUMNS = (
-    ("#", 2),
-    ("pattern", 18),
-    ("verdict", 37),
-    ("wall", 7),
-    ("loop max", 8),
-    ("ping p99", 8),
-    ("rows", 7),
+    ("#", 3),
+    ("pattern", 17),
+    ("verdict", 40),
+    ("wall", 8),
+    ("loop max", 9),
+    ("ping p99", 9),
+    ("rows", 8),
     ("queries on", 11),
 )
+VERDICT_WIDTH = 36
+"""The verdict column gets this much before any column after it is shown."""
 
 
 def verdict_style(result: RunResult) -> str:
@@ -30,57 +45,155 @@ def verdict_style(result: RunResult) -> str:
     return "yellow" if verdict.kind == STARVED else "green"
 
 
-class ResultsTable(DataTable):
-    """The runs of this session, newest at the bottom, at most ``max_rows``."""
+def result_cells(result: RunResult) -> dict[str, Text]:
+    """A finished run's cells, by column."""
+    return {
+        "#": Text(str(result.number)),
+        "pattern": Text(result.label),
+        "verdict": Text(result.verdict, style=verdict_style(result)),
+        "wall": Text(format_seconds(result.wall)),
+        "loop max": Text(
+            format_seconds(result.loop_max_lag),
+            style=severity_style(result.loop_max_lag),
+        ),
+        "ping p99": Text(
+            format_seconds(result.ping_p99), style=severity_style(result.ping_p99)
+        ),
+        "rows": Text(f"{result.rows:,}"),
+        "queries on": Text(describe_threads(result.query_threads)),
+    }
+
+
+class ResultsTable(ScrollView, can_focus=False):
+    """The runs of this session, newest at the bottom, at most ``max_rows``.
+
+    The first line is the header; rows scroll beneath it and the newest is
+    kept in view.
+    """
+
+    DEFAULT_CSS = """
+    ResultsTable {
+        overflow-x: hidden;
+    }
+    """
 
     def __init__(self, *, id: str | None = None, max_rows: int = 500) -> None:
         super().__init__(id=id)
         self.max_rows = max_rows
+        self._rows: OrderedDict[int, dict[str, Text]] = OrderedDict()
+        self._strips: dict[tuple[int, int], Strip] = {}
+        # Only to turn rows into segments: never writes anywhere.
+        self._row_console = Console(
+            file=io.StringIO(), width=400, color_system="truecolor"
+        )
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        for label, width in COLUMNS:
-            self.add_column(label, key=label, width=width)
+    # --- what the screen hands down ------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """How many runs are listed."""
+        return len(self._rows)
+
+    def cell(self, number: int, column: str) -> str:
+        """The plain text of one cell of run ``number`` ("" if it made way)."""
+        row = self._rows.get(number)
+        return row[column].plain if row and column in row else ""
 
     def add_running(self, number: int, label: str) -> None:
         """A row for run ``number`` that has started and not yet finished."""
-        running = Text("running…", style="bold cyan")
-        blank = [""] * (len(COLUMNS) - 3)
-        # Text, not str: DataTable would read a str as markup.
-        self.add_row(Text(str(number)), Text(label), running, *blank, key=_key(number))
-        while self.row_count > self.max_rows:
-            self.remove_row(self.coordinate_to_cell_key(Coordinate(0, 0)).row_key)
-        self.move_cursor(row=self.row_count - 1)
+        self._rows[number] = {
+            "#": Text(str(number)),
+            "pattern": Text(label),  # Text, never markup: labels come from outside
+            "verdict": Text("running…", style="bold cyan"),
+        }
+        while len(self._rows) > self.max_rows:
+            gone, _ = self._rows.popitem(last=False)
+            self._forget(gone)
+        self._resized()
+        self.scroll_end(animate=False, immediate=True)
+        self.refresh()
 
     def finish(self, result: RunResult) -> None:
         """Fill in a finished run's measurements (unless its row made way)."""
-        run_id = _key(result.number)
-        if run_id not in self.rows:
-            return
-        cells = {
-            "wall": format_seconds(result.wall),
-            "rows": f"{result.rows:,}",
-            "queries on": describe_threads(result.query_threads),
-            "loop max": Text(
-                format_seconds(result.loop_max_lag),
-                style=severity_style(result.loop_max_lag),
-            ),
-            "ping p99": Text(
-                format_seconds(result.ping_p99), style=severity_style(result.ping_p99)
-            ),
-            "verdict": Text(result.verdict, style=verdict_style(result)),
-        }
-        for column, value in cells.items():
-            self.update_cell(run_id, column, value)
+        if result.number in self._rows:
+            self._rows[result.number] = result_cells(result)
+            self._repaint(result.number)
 
     def fail(self, number: int, message: str) -> None:
         """Mark run ``number`` as one that could not be measured at all."""
-        run_id = _key(number)
-        if run_id not in self.rows:
-            return
-        self.update_cell(run_id, "verdict", Text(message, style="bold red"))
+        row = self._rows.get(number)
+        if row is not None:
+            row["verdict"] = Text(message, style="bold red")
+            self._repaint(number)
 
+    def clear(self) -> None:
+        """Forget every row."""
+        self._rows.clear()
+        self._strips.clear()
+        self._resized()
+        self.refresh()
 
-def _key(number: int) -> str:
-    return f"run-{number}"
+    # --- drawing --------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self._resized()
+
+    def _resized(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+
+    def _forget(self, number: int) -> None:
+        for key in [k for k in self._strips if k[0] == number]:
+            del self._strips[key]
+
+    def _repaint(self, number: int) -> None:
+        self._forget(number)
+        index = list(self._rows).index(number)
+        y = index + 1 - round(self.scroll_offset.y)
+        if 0 < y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _widths(self, width: int) -> list[tuple[str, int]]:
+        """The columns that fit in ``width``, in order; the verdict comes first.
+
+        The number, the pattern and the verdict are always shown; the verdict
+        gets up to ``VERDICT_WIDTH`` before later columns are added while they
+        fit, and whatever is left over.
+        """
+        first, (_, verdict_ideal), later = COLUMNS[:2], COLUMNS[2], COLUMNS[3:]
+        spare = width - sum(w + 1 for _, w in first) - 1
+        verdict = max(10, min(VERDICT_WIDTH, spare))
+        spare -= verdict
+        shown = []
+        for name, w in later:
+            if w + 1 > spare:
+                break
+            shown.append((name, w))
+            spare -= w + 1
+        verdict += max(0, min(spare, verdict_ideal - verdict))
+        return [*first, ("verdict", verdict), *shown]
+
+    def _line(self, cells: dict[str, Text], width: int, style: str = "") -> Strip:
+        line = Text(no_wrap=True, style=self.rich_style + Style.parse(style))
+        for name, w in self._widths(width):
+            cell = cells.get(name, Text("")).copy()
+            cell.truncate(w, overflow="ellipsis", pad=True)
+            line.append_text(cell)
+            line.append(" ")
+        segments = list(line.render(self._row_console))
+        return Strip(segments).crop_extend(0, width, self.rich_style)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            header = {name: Text(name, style="bold") for name, _ in COLUMNS}
+            return self._line(header, width).apply_style(Style(bold=True))
+        index = y - 1 + round(self.scroll_offset.y)
+        if index >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        number = list(self._rows)[index]
+        key = (number, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._line(self._rows[number], width)
+        return strip
