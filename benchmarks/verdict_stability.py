@@ -21,21 +21,18 @@ Targets (issue "honest instrument"):
 import argparse
 import asyncio
 import contextlib
-import fcntl
 import json
 import os
-import pty
-import select
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ptyrun import run_on_pty
 
 DEFAULT_PATTERNS = (
     "sleep-block,sleep-await,sync-guarded,sync-unguarded,async-for,async-stream,"
@@ -119,30 +116,7 @@ def live(db: Path, labels: list[str], runs: int) -> list[dict]:
     root = str(Path(__file__).resolve().parent.parent)
     code = LIVE_CHILD % {"settle": SETTLE}
     argv = [sys.executable, "-c", code, root, str(db), ",".join(labels), str(runs)]
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execv(sys.executable, [*argv, str(out)])
-        finally:
-            os._exit(127)
-    width, height = SIZE
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
-    try:
-        while True:  # read all it draws, as a terminal would, until it exits
-            if select.select([fd], [], [], 0.5)[0]:
-                try:
-                    if not os.read(fd, 65536):
-                        break
-                except OSError:
-                    break
-            if os.waitpid(pid, os.WNOHANG) != (0, 0):
-                break
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-        os.close(fd)
+    run_on_pty([*argv, str(out)], *SIZE)
     if not out.exists():
         raise SystemExit("the live app ended without writing its runs")
     return json.loads(out.read_text())

@@ -31,3 +31,23 @@ def test_ui_idle_benchmark_prints_its_figures(demo_db: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "lag p50 / p99" in result.stdout
     assert "process CPU" in result.stdout
+
+
+def test_frame_cost_benchmark_measures_the_live_app(demo_db: Path) -> None:
+    result = run(
+        "frame_cost.py", "--seconds", "1.5", "--sizes", "80x24", "--db", str(demo_db)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "80x24" in result.stdout and "ms/s" in result.stdout
+
+
+def test_verdict_stability_benchmark_runs_both_modes(demo_db: Path) -> None:
+    result = run(
+        "verdict_stability.py",
+        *("--runs", "1", "--hogs", "0", "--patterns", "sleep-await"),
+        *("--db", str(demo_db)),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "headless, 0 CPU hog(s)" in result.stdout
+    assert "live, 0 CPU hog(s)" in result.stdout
+    assert "sleep-await kept beating 1/1" in result.stdout

@@ -28,8 +28,23 @@ class BigFigure(Vertical):
         yield Digits("-", id="big-digits")
         yield Static("worst loop lag of the last run, in ms", id="big-label")
 
+    _result: RunResult | None = None
+
     def show(self, result: RunResult) -> None:
-        """Display ``result``'s worst loop lag, with its number in the table."""
+        """Display ``result``'s worst loop lag, with its number in the table.
+
+        Only drawn while large mode shows it: updating digits lays the screen
+        out again, and a hidden figure must not cost the loop that per run.
+        """
+        self._result = result
+        if self.display:
+            self._draw(result)
+
+    def on_show(self) -> None:
+        if self._result is not None:
+            self._draw(self._result)
+
+    def _draw(self, result: RunResult) -> None:
         lag_ms = result.loop_max_lag * 1000
         self.query_one(Digits).update(
             f"{lag_ms:.0f}" if lag_ms >= 10 else f"{lag_ms:.1f}"

@@ -113,7 +113,10 @@ class HeartbeatPanel(Vertical):
         slack = 0.5 / self._fps
         if self._figures is not None and now >= self._figures_due - slack:
             self._figures_due = now + self._figures_every
-            self._figures()
+            # A callback of its own: reading 30 s of samples costs about 2 ms,
+            # and in the frame's callback it would hold the loop that much
+            # longer at once. Its repaint still lands in the next frame.
+            self.call_later(self._figures)
         self.query_one(Pulse).advance()
         self.redraw()
         if not self.busy and now >= self._calm_from:

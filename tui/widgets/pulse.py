@@ -3,7 +3,9 @@
 import time
 from collections.abc import Callable
 
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
 from textual.widget import Widget
 
 
@@ -37,16 +39,23 @@ class Pulse(Widget):
         """Draw the next frame (called from the owner's animation timer)."""
         self.refresh()
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
+        # Four segments straight to a strip: drawn every frame, so it skips
+        # Rich's text layout (about 0.5 ms a frame at 160 columns).
+        if y:
+            return Strip.blank(self.size.width, self.rich_style)
         elapsed = self.clock() - self._started
         clock = f" loop clock {elapsed:8.2f} s "
         width = max(4, self.size.width - len(clock))
         travel = max(1, width - 3)
         step = int(elapsed * self.CELLS_PER_SECOND) % (2 * travel)
         position = step if step < travel else 2 * travel - step
-        text = Text(no_wrap=True, overflow="crop")
-        text.append("━" * position, style="dim")
-        text.append("▐█▌", style="bold cyan")
-        text.append("━" * (width - position - 3), style="dim")
-        text.append(clock, style="bold")
-        return text
+        base = self.rich_style
+        dim, bar, bold = (base + Style.parse(s) for s in ("dim", "bold cyan", "bold"))
+        segments = [
+            Segment("━" * position, dim),
+            Segment("▐█▌", bar),
+            Segment("━" * (width - position - 3), dim),
+            Segment(clock, bold),
+        ]
+        return Strip(segments).crop_extend(0, self.size.width, base)

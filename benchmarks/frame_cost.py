@@ -1,0 +1,110 @@
+"""What drawing the screen costs the loop while a run is in flight.
+
+Run: ``python benchmarks/frame_cost.py [--seconds 10] [--sizes 160x45,110x34,80x24]
+[--db PATH]``. The app runs on a real pseudo-terminal (``python -m tui``'s own
+driver, everything it draws read and thrown away by this script) while its
+pilot fires ``sleep-await`` one run at a time, with a pause between. The
+callback ledger (``tui/owners.py``) times every callback the loop runs for
+the screen; printed are those of at least 2 ms that ran while a run was in
+flight (a frame, a table row, an event line), and the screen's CPU per
+second. Target (issue "honest instrument"): a frame at 160x45 costs 5 ms or
+less.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ptyrun import run_on_pty
+
+CHILD = """
+import asyncio, json, statistics, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from tui.app import LoopbeatApp
+from tui.patterns import find
+from tui.runs import RunSpec
+
+db, seconds, out = Path(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
+
+async def pilot(p):
+    app = p.app
+    await app.workers.wait_for_complete()  # Django set up, warmed up
+    await asyncio.sleep(1)
+    ledger = app.bench.monitor.ledger
+    spec = RunSpec(find("sleep-await"))
+    windows, started = [], time.perf_counter()
+    before = ledger.totals()["screen"]
+    while time.perf_counter() - started < seconds:
+        sent = time.perf_counter()
+        app.request_runs([spec])
+        await p.pause()
+        await app.workers.wait_for_complete()
+        windows.append((sent, time.perf_counter()))
+        await asyncio.sleep(0.4)
+    ended = time.perf_counter()
+    spent = ledger.totals()["screen"] - before
+    frames = sorted(
+        r.duration * 1000
+        for r in ledger.long_callbacks(started, ended)
+        if r.owner == "screen" and any(a <= r.start <= b for a, b in windows)
+    )
+    out.write_text(json.dumps({
+        "runs": len(windows), "frames": frames,
+        "cpu_per_s": spent.cpu / (ended - started) * 1000,
+    }))
+    app.exit()
+
+LoopbeatApp(db).run(auto_pilot=pilot)
+"""
+
+
+def percentile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p / 100))] if values else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--sizes", default="160x45,110x34,80x24")
+    parser.add_argument("--db", type=Path)
+    args = parser.parse_args()
+    root = str(Path(__file__).resolve().parent.parent)
+    sys.path.insert(0, root)
+    from tui.cli import prepare_database
+
+    db = args.db or Path(
+        os.environ.get("LOOPBEAT_DB") or tempfile.mkdtemp() + "/bench.sqlite3"
+    )
+    if problem := prepare_database(db):
+        raise SystemExit(problem)
+    print("screen callbacks of 2 ms or more while a run was in flight")
+    print(
+        f"{'size':>8} {'runs':>5} {'frames':>7} {'p50':>7} {'p95':>7} {'max':>7}"
+        f" {'screen CPU':>11}"
+    )
+    for size in args.sizes.split(","):
+        width, height = (int(n) for n in size.split("x"))
+        out = Path(tempfile.mkdtemp()) / "frames.json"
+        argv = [sys.executable, "-c", CHILD, root, str(db), str(args.seconds), str(out)]
+        run_on_pty(argv, width, height)
+        data = json.loads(out.read_text())
+        frames = data["frames"]
+        p95 = percentile(frames, 95)
+        verdict = "" if size != "160x45" else ("  PASS" if p95 <= 5 else "  MISS")
+        print(
+            f"{size:>8} {data['runs']:>5} {len(frames):>7}"
+            f" {percentile(frames, 50):>5.1f}ms {p95:>5.1f}ms"
+            f" {frames[-1] if frames else 0:>5.1f}ms"
+            f" {data['cpu_per_s']:>6.1f} ms/s{verdict}"
+        )
+    print("target: a frame at 160x45 costs 5 ms or less (p95)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
