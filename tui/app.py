@@ -148,6 +148,18 @@ class LoopbeatApp(App[None]):
         self._announce_ready()
         if self.start_tour:
             self.main.action_tour()
+        self.run_worker(self._check_noise(), name="noise check", exit_on_error=False)
+
+    async def _check_noise(self) -> None:
+        """Say in the first seconds whether short runs can be trusted here."""
+        from tui.noise import measure_noise
+
+        report = await measure_noise(self.bench)
+        self.log_event(report.sentence())
+        if not report.quiet:
+            self.notify(
+                report.sentence(), title="machine busy", timeout=8, markup=False
+            )
 
     async def on_unmount(self) -> None:
         self.main.closing = True

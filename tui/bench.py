@@ -285,6 +285,16 @@ class Bench:
             reservation.release()
         return batch
 
+    async def run_unrecorded(self, spec: RunSpec) -> RunResult:
+        """Run ``spec`` outside the session: no number, no room, not kept.
+
+        For the noise check's control runs, which judge the machine, not the
+        demo, and must not appear among the presenter's runs.
+        """
+        if self._client is None:
+            raise RunRefused("the session has stopped")
+        return await self._client.run(spec.at_latency(self._latency_ms), 0)
+
     async def run_now(self, spec: RunSpec) -> RunResult:
         """Reserve, run and release one spec (headless mode and tests)."""
         reservation = self.reserve([spec])

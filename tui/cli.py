@@ -1,6 +1,7 @@
 """Command-line parsing and the entry point of ``python -m tui`` / ``loopbeat``."""
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -179,7 +180,17 @@ def run_check(path: Path) -> int:
     print(f"django:   {connection.vendor} via {connection.settings_dict['ENGINE']}")
     for table, count in status.rows.items():
         print(f"{table + ':':<9} {count:,}")
+    print(f"machine:  {asyncio.run(_noise(path))}")
     return 0
+
+
+async def _noise(path: Path) -> str:
+    """The noise check's sentence, on a bench of its own."""
+    from tui.bench import Bench
+    from tui.noise import measure_noise
+
+    async with Bench(path) as bench:
+        return (await measure_noise(bench)).sentence()
 
 
 def prepare_database(path: Path) -> str | None:

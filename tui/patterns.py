@@ -98,10 +98,11 @@ PATTERNS: tuple[Pattern, ...] = (
         view="sync_orm_guarded",
         explanation=(
             "Calling the sync ORM inside an async view does not block the loop: "
-            "Django refuses. Opening a connection (and cursors, commits, lazy "
-            "foreign-key loads) is wrapped in async_unsafe, which raises "
-            "SynchronousOnlyOperation when an event loop runs in the thread. The "
-            "guard protects data; it is not a blocking detector."
+            "Django refuses. Opening a connection, creating a cursor, commits "
+            "and rollbacks are wrapped in async_unsafe, which raises "
+            "SynchronousOnlyOperation when an event loop runs in the thread; so "
+            "anything that queries, a lazy foreign-key load included, raises. "
+            "The guard protects data; it is not a blocking detector."
         ),
     ),
     Pattern(
@@ -128,8 +129,10 @@ PATTERNS: tuple[Pattern, ...] = (
             "Django's async ORM is not a native async driver: `async for` runs "
             "the whole sync fetch in one sync_to_async(thread_sensitive=True) hop "
             "on the request's worker thread, then yields from the cache; it does "
-            "not stream. The loop stays free, but building model instances holds "
-            "the GIL, so the heartbeat still jitters."
+            "not stream. The loop is free of the query, not of the GIL: while "
+            "the worker builds model instances (and collects garbage) the loop "
+            "waits to run. The loop thread then iterates the cache itself and "
+            "frees every instance when the view returns: tens of ms of its own."
         ),
     ),
     Pattern(
@@ -178,9 +181,11 @@ PATTERNS: tuple[Pattern, ...] = (
         url="/sync/view",
         view="sync_view",
         explanation=(
-            "A plain def view under ASGI does not raise and does not block the "
-            "loop: Django runs the whole view in the request's worker thread "
-            "(its ThreadSensitiveContext). It behaves like the async ORM."
+            "A plain def view under ASGI does not raise, and its code never runs "
+            "on the loop's thread: Django runs the whole view in the request's "
+            "worker thread (its ThreadSensitiveContext). Off the loop is not "
+            "free: while that thread builds model instances it holds the GIL, "
+            "and the loop is starved just as with the async ORM."
         ),
     ),
     Pattern(
@@ -192,7 +197,8 @@ PATTERNS: tuple[Pattern, ...] = (
         explanation=(
             "aiosqlite runs each connection on a thread of its own and hands back "
             "plain tuples, not model instances: far less Python work under the "
-            "GIL, so the fetch is faster and the loop jitters less."
+            "GIL, so the fetch is faster and the loop is barely starved. The "
+            "loop thread still frees the 100,000 tuples when the view returns."
         ),
     ),
     Pattern(
@@ -238,9 +244,12 @@ PATTERNS: tuple[Pattern, ...] = (
         view="gather_native",
         helpers=("count_genre_native",),
         explanation=(
-            "The same five counts over five aiosqlite connections overlap: each "
-            "connection has its own thread, and SQLite releases the GIL while it "
-            "scans. One connection would still run them one at a time."
+            "The same five counts over five aiosqlite connections, each on a "
+            "thread of its own: their waits overlap (a network round trip, here "
+            "the simulated latency), so with latency five take about as long as "
+            "one. The scans themselves need free cores: SQLite releases the GIL "
+            "while it scans, but a 2-core machine runs two at a time. One "
+            "connection would still run them one after another."
         ),
     ),
 )

@@ -1,0 +1,120 @@
+"""Is this machine quiet enough to trust short runs? Measured, before the talk.
+
+For a second the loop does nothing but beat, and the machine's CPUs, the
+loop thread's run-queue wait and the heartbeat's lag are read; then a control
+case (``await asyncio.sleep(0.1)``, which must keep the loop beating) runs a
+few times. A laptop in a video call, with screen sharing, a browser and an
+indexer, can keep the loop from a CPU for longer than a short run lasts: the
+verdicts then say "machine busy" beside them, and this says so up front.
+
+No Textual: ``--check`` prints it and the app logs it in its first seconds.
+"""
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass
+
+from tui.bench import Bench
+from tui.formatting import format_seconds
+from tui.patterns import find
+from tui.runs import RunSpec
+from tui.threadtimes import read_thread
+from tui.verdicts import KEPT_BEATING
+
+IDLE_SECONDS = 1.0
+CONTROL_RUNS = 3
+QUIET_LAG_P99 = 0.005
+"""Idle lag p99 (seconds) a quiet machine stays under: one tick interval."""
+QUIET_QUEUED_SHARE = 0.02
+"""Share of the idle second the loop thread may queue for a CPU."""
+QUIET_OTHERS_SHARE = 0.5
+"""Share of all CPUs other processes may use, and the machine still be quiet."""
+
+
+@dataclass(frozen=True)
+class NoiseReport:
+    """What the quiet second and the control runs measured."""
+
+    lag_p99: float
+    lag_max: float
+    loop_queued_share: float
+    others_busy_share: float
+    """Share of all CPUs used by other processes (None of ours)."""
+    control_kept_beating: int
+    control_runs: int
+
+    @property
+    def quiet(self) -> bool:
+        """Whether short runs can be trusted on this machine now."""
+        return (
+            self.lag_p99 < QUIET_LAG_P99
+            and self.loop_queued_share < QUIET_QUEUED_SHARE
+            and self.others_busy_share < QUIET_OTHERS_SHARE
+            and self.control_kept_beating == self.control_runs
+        )
+
+    def sentence(self) -> str:
+        """One plain line for the screen or the terminal."""
+        figures = (
+            f"idle lag p99 {format_seconds(self.lag_p99)}, max "
+            f"{format_seconds(self.lag_max)}; the loop queued for a CPU "
+            f"{self.loop_queued_share:.1%} of the time; other processes used "
+            f"{self.others_busy_share:.0%} of the CPUs; control case kept beating "
+            f"{self.control_kept_beating} of {self.control_runs}"
+        )
+        if self.quiet:
+            return f"machine quiet enough to trust short runs ({figures})"
+        return (
+            "machine busy: short runs may read 'machine busy' and lag more; "
+            f"close what you can before the talk ({figures})"
+        )
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs from /proc/stat; (0, 0) where missing."""
+    try:
+        with open("/proc/stat") as file:
+            fields = [int(v) for v in file.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return float(sum(fields) - idle), float(sum(fields))
+
+
+async def measure_noise(bench: Bench) -> NoiseReport:
+    """Listen to the idle loop for a second, then run the control case.
+
+    The control runs are not kept with the session's results.
+    """
+    monitor = bench.monitor
+    if monitor is None:
+        raise RuntimeError("the bench has not started")
+    loop_before = read_thread(monitor.loop_native_id)
+    busy_before, total_before = _machine_cpu()
+    ours_before = time.process_time()
+    since = time.perf_counter()
+    await asyncio.sleep(IDLE_SECONDS)
+    until = time.perf_counter()
+    busy_after, total_after = _machine_cpu()
+    ours = time.process_time() - ours_before
+    loop_after = read_thread(monitor.loop_native_id)
+    stats = monitor.stats(since=since, until=until)
+    queued = (loop_after - loop_before).queued if loop_before and loop_after else 0.0
+    # /proc/stat counts clock ticks of all CPUs together.
+    hertz = os.sysconf("SC_CLK_TCK")
+    all_cpus = (total_after - total_before) / hertz  # CPU-seconds on offer
+    others = (busy_after - busy_before) / hertz - ours
+    control = RunSpec(find("sleep-await"), latency_ms=0.0)
+    kept = 0
+    for _ in range(CONTROL_RUNS):
+        result = await bench.run_unrecorded(control)
+        kept += result.judgement.kind == KEPT_BEATING
+    return NoiseReport(
+        lag_p99=stats.p99,
+        lag_max=stats.max,
+        loop_queued_share=queued / (until - since),
+        others_busy_share=max(0.0, others) / all_cpus if all_cpus > 0 else 0.0,
+        control_kept_beating=kept,
+        control_runs=CONTROL_RUNS,
+    )
