@@ -29,6 +29,7 @@ ENGINE_ENTRIES = {TUI / "bench.py", TUI / "cli.py"}
 MEASURING = {
     TUI / name
     for name in (
+        "framenames.py",
         "heartbeat.py",
         "loophistory.py",
         "loopstats.py",

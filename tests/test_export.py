@@ -148,7 +148,9 @@ def test_trace_shows_stalls_and_long_busy_periods_on_the_loop_track() -> None:
     trace = chrome_trace(make_session())
     loop = thread_tids(trace)["event loop"]
 
-    (stall,) = events(trace, "X", "stall: demoapp/views.py:42 in books_sync")
+    (stall,) = events(
+        trace, "X", "stall: froze 300 ms at demoapp/views.py:42 in books_sync"
+    )
     assert stall["tid"] == loop
     assert stall["ts"] == pytest.approx(2e6, abs=1)
     assert stall["dur"] == pytest.approx(0.3e6, abs=1)
@@ -184,7 +186,7 @@ def test_trace_cuts_a_block_overhanging_its_run_so_slices_nest() -> None:
     )
     trace = chrome_trace(replace(session, stalls=(overhang,)))
 
-    (stall,) = events(trace, "X", "stall: views.py:9 in v")
+    (stall,) = events(trace, "X", "stall: froze 99.0 ms at views.py:9 in v")
     assert stall["ts"] + stall["dur"] == pytest.approx(1.1e6, abs=1)
     assert stall["args"]["duration_ms"] == pytest.approx(99.03)
     assert_slices_nest(trace)
@@ -195,7 +197,7 @@ def test_trace_stall_caught_while_going_on_takes_its_busy_periods_length() -> No
     ongoing = Stall(T0 + 2.0, None, None, "lib.py:1 in spin", ("lib.py:1 in spin",))
     trace = chrome_trace(make_session(stalls=(ongoing,)))
 
-    (stall,) = events(trace, "X", "stall: lib.py:1 in spin")
+    (stall,) = events(trace, "X", "stall: froze 300 ms at lib.py:1 in spin")
     assert stall["dur"] == pytest.approx(0.3e6, abs=1)
 
 

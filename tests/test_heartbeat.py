@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tui import heartbeat
+from tui.framenames import FrameNames
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import MonitorCost, Sample, Stall, corrected_lags, percentile
-from tui.stalls import FrameNames
 
 BLOCK = 0.2
 WAIT = 5.0  # ceiling for waiting on an event, never a timing claim

@@ -70,6 +70,15 @@ def test_starvation_needs_its_minimum() -> None:
     assert judge(make_causes(starved=STARVE_MIN * 0.99), None).kind == KEPT_BEATING
 
 
+def test_a_freeze_stretched_by_a_busy_machine_is_still_a_freeze() -> None:
+    # 200 ms of Python on the loop took 400 ms: another process had the core
+    # half the time. Half the run is not the demo's doing; still it froze.
+    causes = make_causes(wall=0.4, working=0.19, queued=0.2)
+    verdict = judge(causes, None)
+    assert verdict.kind == FROZE
+    assert verdict.machine_busy == pytest.approx(0.2)
+
+
 def test_a_busy_machine_is_said_beside_the_verdict_and_never_changes_it() -> None:
     quiet = judge(make_causes(wall=0.1), None)
     busy = judge(make_causes(wall=0.1, queued=0.08), None)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from tui.client import RunResult
+from tui.formatting import describe_stall
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.probe import PingProbe, PingSample
@@ -192,6 +193,9 @@ def chrome_trace(session: Session) -> dict[str, Any]:
         tid = tids[r.query_threads[0]] if r.query_threads else LOOP_TID
         args = {"rows": r.rows, "queries": r.queries, "verdict": r.verdict}
         args |= {"error": r.error, "burst": r.burst, "status": r.status}
+        args |= {"number": r.number, "latency_ms": r.latency_ms, "hops": r.hops}
+        if r.causes is not None:
+            args["loop_work"] = r.causes.loop_work()
         events.append(_event(r.label, "X", us(r.started), tid, r.wall * 1e6, args))
         if tid == LOOP_TID:
             runs_on_loop.append((r.started, r.started + r.wall))
@@ -270,7 +274,7 @@ def _long_tasks(session: Session) -> list[tuple[float, float, str, dict]]:
     for stall in stalls.values():
         # A stall caught still going on has no duration; its period may.
         duration = stall.duration or periods.get(stall.start, 0.0)
-        name = f"stall: {stall.project_frame or stall.innermost_frame}"
+        name = f"stall: {describe_stall(replace(stall, duration=duration))}"
         tasks.append((stall.start, duration, name, {"stack": list(stall.stack)}))
     return tasks
 

@@ -48,11 +48,15 @@ def describe_stall(stall: Stall) -> str:
     cause = stall.cause
     if cause == STARVED:
         return f"starved {took}: {stall.culprit or 'another thread held the GIL'}"
-    if cause == MACHINE_BUSY:
-        return f"machine busy {took}: the loop waited for a CPU"
     if stall.owner == SCREEN:
-        return f"drawing the screen held the loop {took}"
-    if stall.owner == LOOPBEAT:
-        return f"loopbeat itself held the loop {took} ({stall_place(stall)})"
-    verb = "blocked" if cause == BLOCKED else "froze"
-    return f"{verb} {took} at {stall_place(stall)}"
+        text = f"drawing the screen held the loop {took}"
+    elif stall.owner == LOOPBEAT:
+        text = f"loopbeat itself held the loop {took} ({stall_place(stall)})"
+    elif cause == MACHINE_BUSY and stall.late:
+        return f"machine busy {took}: the loop waited for a CPU"
+    else:
+        verb = "blocked" if cause == BLOCKED else "froze"
+        text = f"{verb} {took} at {stall_place(stall)}"
+    if cause == MACHINE_BUSY:
+        text += "; machine busy: it mostly waited for a CPU"
+    return text

@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable
 from time import perf_counter, process_time, thread_time
 from typing import Any, Self
 
+from tui.framenames import FrameNames
 from tui.loophistory import LoopHistory
 from tui.loopstats import BusyPeriod, MonitorCost, Sample, Stall
 from tui.owners import LOOPBEAT, CallbackLedger, context_of
-from tui.stalls import CpuMark, FrameNames, StallWatchdog
+from tui.stalls import CpuMark, StallWatchdog
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,9 @@ class LoopMonitor(LoopHistory):
         if late >= self.busy_floor:
             self._late_total += late
             self._keep_late(BusyPeriod(deadline, late))
+            if late >= self.stall_threshold and self._watchdog is not None:
+                # Whoever held the GIL may have kept the watchdog out too.
+                self._watchdog.late_seen(deadline, late, self._cpu_mark)
         self._cpu_mark = CpuMark(now, thread_time(), process_time())
         self._busy_since = now
         # Reset only after _busy_since is set: the watchdog reads the two to

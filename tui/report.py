@@ -85,9 +85,9 @@ def summary_table(report: Report) -> Table:
     table.add_column("pattern", no_wrap=True)
     for column in ("runs", "wall p50", "rows", "queries on"):
         table.add_column(column, justify="right", no_wrap=True)
-    for column in ("loop max", "loop p99", "ping p99"):
+    for column in ("loop max", "loop p99", "ping p99", "demo on loop"):
         table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("verdict", ratio=1)
+    table.add_column("verdict (the typical run)", ratio=1)
     for spec in dict.fromkeys(report.specs):
         runs = report.runs_of(spec)
         if not runs:
@@ -103,9 +103,26 @@ def summary_table(report: Report) -> Table:
             format_seconds(max(r.loop_max_lag for r in runs)),
             format_seconds(statistics.median(r.loop_p99_lag for r in runs)),
             format_seconds(statistics.median(pings) if pings else None),
-            typical.verdict,
+            f"{statistics.median(_demo_share(r) for r in runs):.0%}",
+            _verdicts(typical, runs),
         )
     return table
+
+
+def _demo_share(result: RunResult) -> float:
+    """The share of the run the loop thread spent on a CPU for the demo."""
+    if result.causes is None or result.wall <= 0:
+        return 0.0
+    return result.causes.demo_cpu / result.wall
+
+
+def _verdicts(typical: RunResult, runs: list[RunResult]) -> str:
+    """The typical run's verdict, and how many runs agreed when not all did."""
+    kind = typical.judgement.kind
+    agreeing = sum(r.judgement.kind == kind for r in runs)
+    if agreeing == len(runs):
+        return typical.verdict
+    return f"{typical.verdict} ({agreeing} of {len(runs)} runs {kind})"
 
 
 def run_headless(

@@ -14,82 +14,20 @@ monitor keeps time.
 Standard library only, like the monitor.
 """
 
-import os
-import site
 import sys
-import sysconfig
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter, thread_time
 from types import FrameType
 
+from tui.framenames import FrameNames
 from tui.loopstats import STARVED, BusyPeriod, CauseSplit, Stall
 from tui.threadtimes import CpuSnapshot
 
 WATCHDOG_POLL = 0.005
 """Seconds between the watchdog's looks at a stall, to see it end."""
-
-_MEASURING_FILES = {
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    for name in ("heartbeat.py", "stalls.py", "owners.py")
-}
-_NOT_PROJECT = {".venv", "site-packages", "dist-packages"}
-
-
-class FrameNames:
-    """Names code locations briefly and tells project code from libraries.
-
-    Args:
-        project_roots: Directories holding project code.
-        excluded_files: Files under those roots never counted as project code
-            (the monitor's own files always are excluded).
-    """
-
-    def __init__(
-        self, project_roots: Iterable[str], excluded_files: Iterable[str] = ()
-    ) -> None:
-        self._roots = [os.path.abspath(root) for root in project_roots]
-        self._excluded = {
-            *_MEASURING_FILES,
-            *(os.path.abspath(f) for f in excluded_files),
-        }
-        libraries = {sysconfig.get_path(n) for n in ("purelib", "platlib", "stdlib")}
-        libraries.update(site.getsitepackages())
-        # Longest first, so a venv inside the project shortens to site-packages.
-        self._prefixes = sorted(
-            {*self._roots, *(os.path.abspath(path) for path in libraries if path)},
-            key=len,
-            reverse=True,
-        )
-        self._known: dict[str, tuple[str, bool]] = {}
-
-    def describe(self, filename: str) -> tuple[str, bool]:
-        """Return the short path of a code file and whether it is project code."""
-        known = self._known.get(filename)
-        if known is None:
-            known = self._known[filename] = self._describe(filename)
-        return known
-
-    def _describe(self, filename: str) -> tuple[str, bool]:
-        if filename.startswith("<"):  # "<frozen runpy>", "<string>": no file
-            return filename, False
-        path = os.path.abspath(filename)
-        short = next(
-            (
-                os.path.relpath(path, prefix)
-                for prefix in self._prefixes
-                if path.startswith(prefix + os.sep)
-            ),
-            filename,
-        )
-        project = path not in self._excluded and any(
-            path.startswith(root + os.sep)
-            and _NOT_PROJECT.isdisjoint(os.path.relpath(path, root).split(os.sep))
-            for root in self._roots
-        )
-        return short, project
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +91,10 @@ class StallWatchdog:
         self._thread: threading.Thread | None = None
         self._loop_clock: int | None = None
         self._caught: _Caught | None = None
+        self._baseline: dict[int, tuple[str, float]] = {}
+        # Held while a stall is caught or recorded after the fact, so the two
+        # never record the same late wake-up.
+        self._lock = threading.Lock()
         self.cpu_seconds = 0.0
         """CPU time the watchdog thread used, counted when it stops."""
 
@@ -205,11 +147,54 @@ class StallWatchdog:
             else:
                 wait = threshold if since is None else since + threshold - now
                 wait = max(wait, WATCHDOG_POLL)
+                # A baseline for naming whoever starves the loop next: a few
+                # microseconds a thread, about 20 times a second.
+                self._baseline = self._python_cpu()
         if stall is not None:
             self._end(stall)
         self.cpu_seconds += thread_time()  # this thread's CPU since it started
 
+    def late_seen(self, deadline: float, late: float, mark: CpuMark | None) -> None:
+        """A late wake-up of ``late`` seconds ended; record it if not caught.
+
+        Called on the loop thread as it gets back from select(). A thread
+        that held the GIL the whole time (a garbage collection, a long C call)
+        kept the watchdog from looking too: then the stall is recorded after
+        the fact, its split read from the clocks the loop noted as it entered
+        select(), its culprit the thread that used the most CPU since the
+        watchdog last looked.
+        """
+        with self._lock:
+            caught = self._caught
+            if caught is not None and caught.stall.start == deadline:
+                return  # the watchdog has it, and ends it as usual
+            now_cpu = thread_time(), time.process_time()
+            working = max(0.0, now_cpu[0] - mark.loop_cpu) if mark else 0.0
+            others = now_cpu[1] - mark.process_cpu - working if mark else 0.0
+            starved = min(max(others, 0.0), late)
+            stall = Stall(
+                start=deadline,
+                duration=late,
+                project_frame=None,
+                innermost_frame="<waiting to run after select()>",
+                stack=(),
+                late=True,
+                # Nobody of ours ran, yet the loop, due to run, did not: it
+                # queued for a CPU.
+                split=CauseSplit(0.0, starved, 0.0, late - starved),
+            )
+            if stall.split is not None and stall.split.main == STARVED:
+                stall.culprit = self._culprit(
+                    _Caught(stall, mark, None, 0.0, {}, self._baseline, {})
+                )
+        self._on_caught(stall)
+        self._on_ended(stall)
+
     def _catch(self, since: float) -> Stall | None:
+        with self._lock:
+            return self._catch_locked(since)
+
+    def _catch_locked(self, since: float) -> Stall | None:
         late = self._busy_since() != since
         mark = self._cpu_mark()
         owner = None if late else self._running_owner()
@@ -229,7 +214,15 @@ class StallWatchdog:
             late=late,
             owner=owner[0] if owner is not None else None,
         )
-        self._caught = _Caught(stall, mark, snapshot, thread_time(), frames_by_thread)
+        self._caught = _Caught(
+            stall,
+            mark,
+            snapshot,
+            thread_time(),
+            frames_by_thread,
+            self._baseline,
+            self._python_cpu(),
+        )
         self._on_caught(stall)
         return stall
 
@@ -254,7 +247,8 @@ class StallWatchdog:
                 break
         if stall.duration is None:  # still going on, or fell below busy_floor
             stall.duration = perf_counter() - stall.start
-        caught, self._caught = self._caught, None
+        with self._lock:
+            caught, self._caught = self._caught, None
         if caught is not None and caught.stall is stall:
             self._explain(stall, caught)
         self._on_ended(stall)
@@ -262,10 +256,11 @@ class StallWatchdog:
     def _explain(self, stall: Stall, caught: "_Caught") -> None:
         """Split the stall's time between the causes and name who starved it."""
         duration = stall.duration or 0.0
+        if caught.snapshot is None:
+            return
         now = CpuSnapshot.take()
         usage = now.since(caught.snapshot)
         loop_native = _native_id(self._loop_thread_id)
-        watchdog = threading.get_native_id()
         mark = caught.mark
         if mark is not None and self._loop_clock is not None:
             working = time.clock_gettime(self._loop_clock) - mark.loop_cpu
@@ -285,17 +280,47 @@ class StallWatchdog:
         starved = min(max(others, 0.0), duration - working - queued)
         blocked = duration - working - queued - starved
         stall.split = CauseSplit(working, starved, blocked, queued)
-        busiest = usage.busiest(*(t for t in (loop_native, watchdog) if t))
-        if busiest is not None and stall.split.main == STARVED:
-            stall.culprit = self._culprit(busiest[0], caught.frames)
+        if stall.split.main == STARVED:
+            stall.culprit = self._culprit(caught)
 
-    def _culprit(self, native_id: int, frames: dict[int, FrameType]) -> str:
-        """``ThreadPoolExecutor-3_0 at django/db/models/base.py:584 in from_db``."""
-        thread = next(
-            (t for t in threading.enumerate() if t.native_id == native_id), None
-        )
-        name = thread.name if thread is not None else f"thread {native_id}"
-        frame = frames.get(thread.ident) if thread and thread.ident else None
+    def _python_cpu(self) -> dict[int, tuple[str, float]]:
+        """Each other Python thread's name and CPU clock, by ident."""
+        mine = (self._loop_thread_id, threading.get_ident())
+        clocks = {}
+        for thread in threading.enumerate():
+            ident = thread.ident
+            if ident is None or ident in mine:
+                continue
+            try:
+                cpu = time.clock_gettime(time.pthread_getcpuclockid(ident))
+            except (AttributeError, OSError):  # ended meanwhile, or no clocks
+                continue
+            clocks[ident] = (thread.name, cpu)
+        return clocks
+
+    def _culprit(self, caught: "_Caught") -> str | None:
+        """``ThreadPoolExecutor-3_0 at django/db/models/base.py:584 in from_db``.
+
+        The thread that used the most CPU from the catch to now; if none ran
+        meanwhile (it may have ended), the one that did from the watchdog's
+        last look before the stall to the catch.
+        """
+        now = self._python_cpu()
+        for before, after in (
+            (caught.at_catch, now),
+            (caught.baseline, caught.at_catch),
+        ):
+            # A thread new since ``before`` counts all its CPU.
+            used = {
+                ident: cpu - (before[ident][1] if ident in before else 0.0)
+                for ident, (_, cpu) in after.items()
+            }
+            if used and max(used.values()) > 0.0001:
+                ident = max(used, key=lambda i: used[i])
+                return self._describe_thread(after[ident][0], caught.frames.get(ident))
+        return None
+
+    def _describe_thread(self, name: str, frame: FrameType | None) -> str:
         stack = self._stack(frame)
         where = next((text for text, mine in stack if mine), None)
         where = where or (stack[0][0] if stack else None)
@@ -308,9 +333,11 @@ class _Caught:
 
     stall: Stall
     mark: CpuMark | None
-    snapshot: CpuSnapshot
+    snapshot: CpuSnapshot | None
     watchdog_cpu: float
     frames: dict[int, FrameType]
+    baseline: dict[int, tuple[str, float]]
+    at_catch: dict[int, tuple[str, float]]
 
 
 def _native_id(ident: int) -> int | None:

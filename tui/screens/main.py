@@ -169,7 +169,8 @@ class MainScreen(Screen[None]):
         self.query_one(BigFigure).show(result)
         self.results_table.finish(result)
         self.stall_line.result = result
-        self.events.add(f"#{result.number} {result.label}: {result.verdict}")
+        work = f" ({result.causes.loop_work()})" if result.causes else ""
+        self.events.add(f"#{result.number} {result.label}: {result.verdict}{work}")
 
     def run_failed(self, number: int | None, problem: str) -> None:
         """A run that raised instead of giving a result (None: before it began)."""

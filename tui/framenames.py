@@ -1,0 +1,72 @@
+"""Naming code locations briefly, and telling project code from libraries.
+
+``demoapp/views.py:42 in books_sync`` rather than a full path; a frame in
+the project (``demoapp``, and tests) is told from one in Django, asyncio or
+loopbeat's own measuring code, so a stall is pinned to the demo's line.
+Standard library only.
+"""
+
+import os
+import site
+import sysconfig
+from collections.abc import Iterable
+
+_MEASURING_FILES = {
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    for name in ("heartbeat.py", "stalls.py", "owners.py")
+}
+_NOT_PROJECT = {".venv", "site-packages", "dist-packages"}
+
+
+class FrameNames:
+    """Names code locations briefly and tells project code from libraries.
+
+    Args:
+        project_roots: Directories holding project code.
+        excluded_files: Files under those roots never counted as project code
+            (the monitor's own files always are excluded).
+    """
+
+    def __init__(
+        self, project_roots: Iterable[str], excluded_files: Iterable[str] = ()
+    ) -> None:
+        self._roots = [os.path.abspath(root) for root in project_roots]
+        self._excluded = {
+            *_MEASURING_FILES,
+            *(os.path.abspath(f) for f in excluded_files),
+        }
+        libraries = {sysconfig.get_path(n) for n in ("purelib", "platlib", "stdlib")}
+        libraries.update(site.getsitepackages())
+        # Longest first, so a venv inside the project shortens to site-packages.
+        self._prefixes = sorted(
+            {*self._roots, *(os.path.abspath(path) for path in libraries if path)},
+            key=len,
+            reverse=True,
+        )
+        self._known: dict[str, tuple[str, bool]] = {}
+
+    def describe(self, filename: str) -> tuple[str, bool]:
+        """Return the short path of a code file and whether it is project code."""
+        known = self._known.get(filename)
+        if known is None:
+            known = self._known[filename] = self._describe(filename)
+        return known
+
+    def _describe(self, filename: str) -> tuple[str, bool]:
+        if filename.startswith("<"):  # "<frozen runpy>", "<string>": no file
+            return filename, False
+        path = os.path.abspath(filename)
+        short = next(
+            (
+                os.path.relpath(path, prefix)
+                for prefix in self._prefixes
+                if path.startswith(prefix + os.sep)
+            ),
+            filename,
+        )
+        project = path not in self._excluded and any(
+            path.startswith(root + os.sep)
+            and _NOT_PROJECT.isdisjoint(os.path.relpath(path, root).split(os.sep))
+            for root in self._roots
+        )
+        return short, project
