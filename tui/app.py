@@ -9,7 +9,7 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -144,7 +144,9 @@ class LoopbeatApp(App[None]):
         self.bench.monitor.subscribe(self.main.show_loop_item)
         # Driven by the panel it updates, so it stops when the panel is removed
         # (an app timer kept firing while Textual tore the screen down).
-        self.main.heartbeat.update_figures_every(STATS_SECONDS, self._refresh_stats)
+        self.main.heartbeat.update_figures_every(
+            STATS_SECONDS, lambda: self.bench.recent_figures(STATS_WINDOW)
+        )
         self._announce_ready()
         if self.start_tour:
             self.main.action_tour()
@@ -154,12 +156,7 @@ class LoopbeatApp(App[None]):
         """Say in the first seconds whether short runs can be trusted here."""
         from tui.noise import measure_noise
 
-        report = await measure_noise(self.bench)
-        self.log_event(report.sentence())
-        if not report.quiet:
-            self.notify(
-                report.sentence(), title="machine busy", timeout=8, markup=False
-            )
+        self.main.show_noise(await measure_noise(self.bench))
 
     async def on_unmount(self) -> None:
         self.main.closing = True
@@ -180,11 +177,6 @@ class LoopbeatApp(App[None]):
         )
 
     # --- from the instruments, down to the screen -----------------------------------
-
-    def _refresh_stats(self) -> None:
-        figures = self.bench.recent_figures(STATS_WINDOW)
-        if figures is not None:
-            self.main.heartbeat.show_stats(*figures)
 
     def log_event(self, message: str) -> None:
         """Add a timestamped line to the event log (plain text, never markup)."""
@@ -270,37 +262,29 @@ class LoopbeatApp(App[None]):
 
     def action_export(self) -> None:
         """Write the session as JSON, CSV and a Chrome trace (in a thread)."""
-        self.run_worker(self._write_export(), name="export", exit_on_error=False)
+        from tui.session_files import export_files
+
+        writing = export_files(self.bench, self.export_dir)
+        self.run_worker(self._write(writing, "export"), exit_on_error=False)
 
     def action_screenshot_svg(self) -> None:
         """Save the screen as an SVG file in the export directory."""
-        svg = self.export_screenshot()
-        self.run_worker(
-            self._write_screenshot(svg), name="screenshot", exit_on_error=False
-        )
+        from tui.session_files import save_screenshot
 
-    async def _write_export(self) -> None:
-        from tui.session_files import ExportError, export_files
+        writing = save_screenshot(self.export_screenshot(), self.export_dir)
+        self.run_worker(self._write(writing, "screenshot"), exit_on_error=False)
+
+    async def _write(self, writing: Awaitable[list[Path]], what: str) -> None:
+        from tui.session_files import ExportError
 
         try:
-            paths = await export_files(self.bench, self.export_dir)
+            paths = await writing
         except ExportError as error:
-            self._error(str(error), "export")
+            self._error(str(error), what)
             return
         names = ", ".join(path.name for path in paths)
-        self.log_event(f"exported {names} to {paths[0].parent}")
-        self.notify(f"wrote {names}", title="exported", timeout=4, markup=False)
-
-    async def _write_screenshot(self, svg: str) -> None:
-        from tui.session_files import ExportError, save_screenshot
-
-        try:
-            path = await save_screenshot(svg, self.export_dir)
-        except ExportError as error:
-            self._error(str(error), "screenshot")
-            return
-        self.log_event(f"screenshot saved to {path}")
-        self.notify(f"saved {path.name}", title="screenshot", timeout=4, markup=False)
+        self.log_event(f"{what}: wrote {names} to {paths[0].parent}")
+        self.notify(f"wrote {names}", title=what, timeout=4, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)

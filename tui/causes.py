@@ -25,11 +25,18 @@ from time import perf_counter
 from tui.loophistory import LoopHistory
 from tui.loopstats import CauseSplit
 from tui.owners import DEMO, LOOPBEAT, OWNERS, SCREEN, CallbackLedger, OwnerTotals
-from tui.threadtimes import CpuSnapshot, CpuUsage, thread_names
+from tui.threadtimes import (
+    CpuSnapshot,
+    CpuUsage,
+    ThreadSampler,
+    ThreadTimes,
+    thread_names,
+)
 
 SCREEN_THREADS = ("textual-output", "textual-input")
 """Textual's own threads: writing frames to the terminal, reading keys."""
 LOOPBEAT_THREADS = ("loopbeat-watchdog",)
+NOT_THE_DEMOS = (*SCREEN_THREADS, *LOOPBEAT_THREADS)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,10 @@ class RunCauses:
         threads_cpu: CPU of the other threads: ``demo`` (Django's worker
             threads, aiosqlite's; the probe's request threads are among them),
             ``screen`` (Textual's) and ``loopbeat`` (the watchdog).
+        demo_threads_ran: Of the demo's threads' time ready to run, the share
+            they were on a CPU (1.0 on a quiet machine); the rest they queued.
+            A thread that holds the GIL while it waits for a CPU keeps the
+            loop waiting too, and that wait is the machine's, not the demo's.
     """
 
     wall: float
@@ -58,6 +69,7 @@ class RunCauses:
     longest_late: float
     loop_queued: float
     threads_cpu: dict[str, float]
+    demo_threads_ran: float = 1.0
 
     @property
     def demo_busy(self) -> float:
@@ -91,11 +103,13 @@ class RunCauses:
         starved_all = min(waiting - queued, others)
         demo_share = self.threads_cpu.get(DEMO, 0.0) / others if others > 0 else 0.0
         demo_off_cpu = max(0.0, self.demo_busy - self.demo_cpu)
+        starved = starved_all * demo_share
+        held_while_queued = starved * (1.0 - self.demo_threads_ran)
         return CauseSplit(
             working=self.demo_cpu,
-            starved=starved_all * demo_share,
+            starved=starved - held_while_queued,
             blocked=min(waiting - queued - starved_all, demo_off_cpu),
-            queued=self.loop_queued,
+            queued=self.loop_queued + held_while_queued,
         )
 
     def loop_work(self) -> str:
@@ -124,6 +138,7 @@ class RunCauses:
             "longest_late": self.longest_late,
             "loop_queued": self.loop_queued,
             "threads_cpu": dict(self.threads_cpu),
+            "demo_threads_ran": self.demo_threads_ran,
             "demo_working": split.working,
             "demo_starved": split.starved,
             "demo_blocked": split.blocked,
@@ -137,6 +152,7 @@ class CauseMark:
     at: float
     totals: dict[str, OwnerTotals]
     cpu: CpuSnapshot
+    threads: dict[int, tuple[str, ThreadTimes]]
 
 
 class CauseMeter:
@@ -149,18 +165,37 @@ class CauseMeter:
     """
 
     def __init__(
-        self, history: LoopHistory, ledger: CallbackLedger, loop_native_id: int
+        self,
+        history: LoopHistory,
+        ledger: CallbackLedger,
+        loop_native_id: int,
+        sampler: ThreadSampler | None = None,
     ) -> None:
         self.history = history
         self.ledger = ledger
         self.loop_native_id = loop_native_id
+        self.sampler = sampler or ThreadSampler()
 
     def begin(self) -> CauseMark:
-        """Mark the start of a span (about 0.2 ms: every thread's times)."""
-        return CauseMark(perf_counter(), self.ledger.totals(), CpuSnapshot.take())
+        """Mark the start of a span (about 0.2 ms: every thread's times).
+
+        From here until ``end`` the sampler is asked to keep readings of the
+        threads, so those that end before the span does still count.
+        """
+        self.sampler.wanted += 1
+        self.sampler.sample()
+        return CauseMark(
+            perf_counter(),
+            self.ledger.totals(),
+            CpuSnapshot.take(),
+            self.sampler.latest(),
+        )
 
     def end(self, mark: CauseMark, until: float | None = None) -> RunCauses:
         """The causes over ``[mark.at, until]`` (by default, now)."""
+        self.sampler.sample()
+        self.sampler.wanted = max(0, self.sampler.wanted - 1)
+        ran = self._demo_threads_ran(mark.threads, self.sampler.latest())
         cpu = CpuSnapshot.take()
         until = cpu.at if until is None else until
         totals = self.ledger.totals()
@@ -179,7 +214,24 @@ class CauseMeter:
             longest_late=max((p.duration for p in late), default=0.0),
             loop_queued=usage.of(self.loop_native_id).queued,
             threads_cpu=self._threads_cpu(usage),
+            demo_threads_ran=ran,
         )
+
+    def _demo_threads_ran(
+        self,
+        before: dict[int, tuple[str, ThreadTimes]],
+        after: dict[int, tuple[str, ThreadTimes]],
+    ) -> float:
+        """Of the demo's threads' runnable time over the span, the share on a CPU."""
+        ran = queued = 0.0
+        zero = ThreadTimes(0.0, 0.0)
+        for tid, (name, times) in after.items():
+            if tid == self.loop_native_id or name in NOT_THE_DEMOS:
+                continue
+            spent = times - before.get(tid, (name, zero))[1]
+            ran += max(0.0, spent.cpu)
+            queued += max(0.0, spent.queued)
+        return ran / (ran + queued) if ran + queued > 0 else 1.0
 
     def _threads_cpu(self, usage: CpuUsage) -> dict[str, float]:
         names = thread_names()

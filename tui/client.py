@@ -143,7 +143,9 @@ class RunClient:
         self.app = app
         self.monitor = monitor
         self.probe = probe
-        self.meter = CauseMeter(monitor, monitor.ledger, monitor.loop_native_id)
+        self.meter = CauseMeter(
+            monitor, monitor.ledger, monitor.loop_native_id, monitor.sampler
+        )
 
     async def run(self, spec: RunSpec, number: int = 0) -> RunResult:
         """Send ``spec.burst`` concurrent requests and measure them.

@@ -31,6 +31,7 @@ from tui.loophistory import LoopHistory
 from tui.loopstats import BusyPeriod, MonitorCost, Sample, Stall
 from tui.owners import LOOPBEAT, CallbackLedger, context_of
 from tui.stalls import CpuMark, StallWatchdog
+from tui.threadtimes import ThreadSampler
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +126,14 @@ class LoopMonitor(LoopHistory):
         self._watchdog: StallWatchdog | None = None
         self._select_deadline = math.inf
         self._cpu_mark: CpuMark | None = None
+        self.timed_wakes = 0
+        """select() calls that had a timeout: each a moment the loop was due."""
+        self.late_wake_count = 0
+        """Of those, the ones that came back at least ``busy_floor`` late."""
         self.ledger = CallbackLedger()
         """Every callback the loop runs, timed and charged to its owner."""
+        self.sampler = ThreadSampler()
+        """Readings of every thread, taken by the watchdog while runs want them."""
         self._ticks = 0
         self._tick_seconds = 0.0
         self._watchdog_cpu = 0.0
@@ -177,6 +184,7 @@ class LoopMonitor(LoopHistory):
             late_wakes=lambda: tuple(self._late),
             running_owner=lambda: self.ledger.current,
             cpu_mark=lambda: self._cpu_mark,
+            sampler=self.sampler,
             threshold=self.stall_threshold,
             names=self._names,
             on_caught=self._stall_caught,
@@ -245,7 +253,10 @@ class LoopMonitor(LoopHistory):
         """Open a busy period; note a late wake-up; the hot path, every select."""
         deadline = self._select_deadline
         late = now - deadline
+        if deadline != math.inf:
+            self.timed_wakes += 1
         if late >= self.busy_floor:
+            self.late_wake_count += 1
             self._late_total += late
             self._keep_late(BusyPeriod(deadline, late))
             if late >= self.stall_threshold and self._watchdog is not None:

@@ -30,9 +30,9 @@ async def export_files(bench: Bench, chosen: Path | None) -> list[Path]:
     return await asyncio.to_thread(write_session, session, chosen)
 
 
-async def save_screenshot(svg: str, chosen: Path | None) -> Path:
-    """Write an SVG of the screen; returns its path."""
-    return await asyncio.to_thread(write_screenshot, svg, chosen)
+async def save_screenshot(svg: str, chosen: Path | None) -> list[Path]:
+    """Write an SVG of the screen; returns its path, in a list like the exports."""
+    return [await asyncio.to_thread(write_screenshot, svg, chosen)]
 
 
 def export_directory(chosen: Path | None) -> Path:

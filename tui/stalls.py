@@ -24,10 +24,12 @@ from types import FrameType
 
 from tui.framenames import FrameNames
 from tui.loopstats import STARVED, BusyPeriod, CauseSplit, Stall
-from tui.threadtimes import CpuSnapshot
+from tui.threadtimes import CpuSnapshot, ThreadSampler
 
 WATCHDOG_POLL = 0.005
 """Seconds between the watchdog's looks at a stall, to see it end."""
+SAMPLE_EVERY = 0.025
+"""Seconds between thread readings while runs want them (about 0.2 ms each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class StallWatchdog:
         late_wakes: Likewise its recorded late wake-ups.
         running_owner: (owner, start) of the callback running now, or None.
         cpu_mark: The CPU clocks the loop noted as it entered or left select().
+        sampler: Read every ``SAMPLE_EVERY`` while it is wanted (runs are in
+            flight), so threads that end before their run still count.
         threshold: A stretch longer than this (seconds) is a stall.
         names: How frames are named and which count as project code.
         on_caught: Called on the watchdog's thread with each stall as it is
@@ -71,6 +75,7 @@ class StallWatchdog:
         late_wakes: Callable[[], tuple[BusyPeriod, ...]],
         running_owner: Callable[[], tuple[str, float] | None],
         cpu_mark: Callable[[], CpuMark | None],
+        sampler: ThreadSampler | None = None,
         threshold: float,
         names: FrameNames,
         on_caught: Callable[[Stall], None],
@@ -83,6 +88,7 @@ class StallWatchdog:
         self._late_wakes = late_wakes
         self._running_owner = running_owner
         self._cpu_mark = cpu_mark
+        self._sampler = sampler
         self._threshold = threshold
         self._names = names
         self._on_caught = on_caught
@@ -134,6 +140,9 @@ class StallWatchdog:
         threshold = self._threshold
         wait = threshold
         while not stopping.wait(wait):
+            sampler = self._sampler
+            if sampler is not None and sampler.wanted:
+                sampler.sample()
             since = self._stuck_since()
             if stall is not None:
                 if since == stall.start:
@@ -147,6 +156,8 @@ class StallWatchdog:
             else:
                 wait = threshold if since is None else since + threshold - now
                 wait = max(wait, WATCHDOG_POLL)
+                if sampler is not None and sampler.wanted:
+                    wait = min(wait, SAMPLE_EVERY)
                 # A baseline for naming whoever starves the loop next: a few
                 # microseconds a thread, about 20 times a second.
                 self._baseline = self._python_cpu()

@@ -128,3 +128,37 @@ def thread_names() -> dict[int, str]:
     return {
         t.native_id: t.name for t in threading.enumerate() if t.native_id is not None
     }
+
+
+class ThreadSampler:
+    """The latest scheduler times of every thread seen while someone asks.
+
+    Threads that end are gone from ``/proc``; a request's worker thread and
+    an aiosqlite connection's thread end before their run does. Sampled every
+    few tens of milliseconds while a run is in flight (by the watchdog), the
+    last reading of each survives it, so a run can tell how long its threads
+    ran and how long they queued for a CPU.
+
+    Args:
+        keep: Seconds a thread's last reading is kept after it was taken.
+    """
+
+    def __init__(self, keep: float = 60.0) -> None:
+        self.keep = keep
+        self.wanted = 0
+        """Spans that want samples now (runs in flight); sample while above 0."""
+        self._latest: dict[int, tuple[str, ThreadTimes, float]] = {}
+
+    def sample(self) -> None:
+        """Read every live thread now; forget readings older than ``keep``."""
+        names = thread_names()
+        snapshot = CpuSnapshot.take()
+        latest = dict(self._latest)
+        for tid, times in snapshot.threads.items():
+            latest[tid] = (names.get(tid, ""), times, snapshot.at)
+        horizon = snapshot.at - self.keep
+        self._latest = {t: v for t, v in latest.items() if v[2] >= horizon}
+
+    def latest(self) -> dict[int, tuple[str, ThreadTimes]]:
+        """The last reading of each thread: its name and times."""
+        return {tid: (name, times) for tid, (name, times, _) in self._latest.items()}

@@ -8,7 +8,7 @@ stalls, events). It decides nothing about running.
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -36,6 +36,9 @@ from tui.widgets.stall_line import StallLine
 
 MAX_ROWS = 200
 """Rows the runs table keeps (the engine keeps as many results)."""
+
+if TYPE_CHECKING:
+    from tui.noise import NoiseReport
 
 PanelT = TypeVar("PanelT", bound=Widget)
 
@@ -150,6 +153,14 @@ class MainScreen(Screen[None]):
         """A ping for the ping graph."""
         if self.ready and not self.closing:
             self.heartbeat.record_ping(sample.due, sample.latency)
+
+    def show_noise(self, report: "NoiseReport") -> None:
+        """The noise check's sentence in the events; a notice if it is busy."""
+        self.events.add(report.sentence())
+        if not report.quiet:
+            self.notify(
+                report.sentence(), title="machine busy", timeout=8, markup=False
+            )
 
     def announce_ready(self, interval: float, mode: str) -> None:
         """Tell the presenter the instruments are on."""

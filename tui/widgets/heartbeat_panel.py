@@ -25,6 +25,10 @@ LINGER_SECONDS = 3.0
 catching up, the last columns) is drawn as smoothly as the run."""
 
 
+Figures = tuple[float | None, float | None, float | None, float | None] | None
+"""Lag max, lag p99, ping max and ping p99 in seconds; None before any."""
+
+
 class HeartbeatPanel(Vertical):
     """Two graphs with their numbers, and the pulse that stops when the loop does.
 
@@ -83,13 +87,20 @@ class HeartbeatPanel(Vertical):
         self._fps = fps
         self._frames = self.set_interval(1 / fps, self._frame)
 
-    def update_figures_every(self, seconds: float, update: Callable[[], None]) -> None:
-        """Call ``update`` (which calls ``show_stats``) about every ``seconds``.
+    def update_figures_every(self, seconds: float, read: Callable[[], Figures]) -> None:
+        """Show what ``read`` returns beside the graphs about every ``seconds``.
 
-        It runs from the animation timer, so the numbers repaint in the same
-        screen update as the graphs instead of in one of their own, and stop
-        when the panel is removed.
+        ``read`` gives (lag max, lag p99, ping max, ping p99), or None while
+        there is nothing yet. It is driven by the animation timer, so the
+        numbers repaint with the graphs instead of in a screen update of their
+        own, and it stops when the panel is removed.
         """
+
+        def update() -> None:
+            figures = read()
+            if figures is not None:
+                self.show_stats(*figures)
+
         self._figures, self._figures_every = update, seconds
 
     def watch_busy(self, busy: bool) -> None:
