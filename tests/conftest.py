@@ -16,6 +16,15 @@ def pytest_configure(config: pytest.Config) -> None:
     configure_django(_session_db)
 
 
+@pytest.fixture(autouse=True)
+def no_noise_check_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's start-up noise check runs control runs of its own, which
+    would overlap a test's; ``test_noise.py`` turns it back on."""
+    from tui.app import LoopbeatApp
+
+    monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", False)
+
+
 @pytest.fixture(scope="session")
 def demo_db() -> Path:
     """The session's database, seeded with ``SMALL`` on first use."""

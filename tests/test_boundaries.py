@@ -19,6 +19,7 @@ TUI = ROOT / "tui"
 UI = {
     TUI / "app.py",
     TUI / "commands.py",
+    TUI / "desk.py",
     TUI / "eventlog.py",
     TUI / "messages.py",
     TUI / "themes.py",

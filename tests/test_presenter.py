@@ -53,7 +53,10 @@ async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
             await settle(pilot)
             assert panel.round.revealed, f"question {number + 1} was not answered"
             assert panel.round.explanation
-            assert panel.round.room_was_right == (panel.round.answer == 0)
+            if panel.round.too_close:  # an honest answer on a loaded machine
+                assert panel.round.room_was_right is None
+            else:
+                assert panel.round.room_was_right == (panel.round.answer == 0)
             await pilot.press("n")
         await pilot.press("escape")
         await pilot.pause()

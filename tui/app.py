@@ -20,11 +20,13 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui.bench import Bench, Reservation, RunRefused
+from tui.bench import Bench
 from tui.client import RunResult
 from tui.commands import binding_commands
+from tui.desk import RunDesk, show_error
 from tui.eventlog import EventLogHandler
-from tui.messages import PresenterClosed, RunRequested, RunsFinished
+from tui.leaving import end_by
+from tui.messages import PresenterClosed, RunRequested
 from tui.owners import OWNER, SCREEN
 from tui.runs import RunSpec, step_latency
 from tui.screens.main import MainScreen
@@ -54,9 +56,14 @@ class LoopbeatApp(App[None]):
         large: start in large mode (the ``l`` key toggles it).
         clock: the monotonic clock graphs are drawn against.
         stamp: the wall-clock time written before each event.
+        quit_deadline: seconds after which quitting ends the process however
+            far shutdown got (the command line sets it; tests do not).
     """
 
     CSS_PATH = "app.tcss"
+    CHECK_NOISE = True
+    """Listen to the machine in the first seconds (``tui.noise``). Tests turn
+    it off: its control runs would overlap theirs."""
     TITLE = "loopbeat"
     # The screen holds the keys, in the footer's order; quitting is here too
     # so it works whatever screen or panel is in front.
@@ -80,8 +87,11 @@ class LoopbeatApp(App[None]):
         large: bool = False,
         clock: Callable[[], float] = time.perf_counter,
         stamp: Callable[[], str] = lambda: time.strftime("%H:%M:%S"),
+        quit_deadline: float | None = None,
     ) -> None:
         super().__init__()
+        self.quit_deadline = quit_deadline
+        self._exit_armed = False
         self.live = live
         self.export_dir = export_dir
         self.start_tour = start_tour
@@ -103,6 +113,7 @@ class LoopbeatApp(App[None]):
             asgi_app=asgi_app,
             on_ping=self.main.show_ping,
         )
+        self.desk = RunDesk(self, self.bench, self.main)
 
     def get_default_screen(self) -> Screen:
         return self.main
@@ -125,7 +136,7 @@ class LoopbeatApp(App[None]):
         # Textual restores the terminal and the instruments stop cleanly.
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGHUP):
-            loop.add_signal_handler(number, self.exit)
+            loop.add_signal_handler(number, self.exit, None, 128 + number)
         self._log_handler = EventLogHandler(self)
         logging.getLogger().addHandler(self._log_handler)
         self._show_latency()
@@ -150,7 +161,10 @@ class LoopbeatApp(App[None]):
         self._announce_ready()
         if self.start_tour:
             self.main.action_tour()
-        self.run_worker(self._check_noise(), name="noise check", exit_on_error=False)
+        if self.CHECK_NOISE:
+            self.run_worker(
+                self._check_noise(), name="noise check", exit_on_error=False
+            )
 
     async def _check_noise(self) -> None:
         """Say in the first seconds whether short runs can be trusted here."""
@@ -163,12 +177,17 @@ class LoopbeatApp(App[None]):
         logging.getLogger().removeHandler(self._log_handler)
         await self.bench.stop()
 
-    def exit(self, *args: Any, **kwargs: Any) -> None:
+    def exit(
+        self, result: None = None, return_code: int = 0, message: Any = None
+    ) -> None:
         """Quit; from here on the instruments' late call-backs are ignored."""
         # The instruments stop in on_unmount, after Textual has torn the
         # screen down: a stall caught meanwhile has nowhere to be shown.
         self.main.closing = True
-        super().exit(*args, **kwargs)
+        if self.quit_deadline is not None and not self._exit_armed:
+            self._exit_armed = True
+            end_by(self.quit_deadline, return_code)
+        super().exit(result, return_code, message)
 
     def _show_latency(self) -> None:
         self.sub_title = (
@@ -194,40 +213,9 @@ class LoopbeatApp(App[None]):
     ) -> bool:
         """Start ``specs`` (one after another) unless the bench refuses.
 
-        Room is taken now, as the key is accepted, so keys that arrive
-        together cannot all pass the in-flight limit. Returns whether the
-        runs were accepted; ``reply_to`` gets a ``RunsFinished`` either way.
+        Returns whether they were accepted (see ``RunDesk.request``).
         """
-        try:
-            reservation = self.bench.reserve(specs)
-        except RunRefused as refusal:
-            self.notify(str(refusal), severity="warning", timeout=2, markup=False)
-            if reply_to is not None:
-                reply_to.post_message(RunsFinished((), str(refusal)))
-            return False
-        self.main.heartbeat.busy = True
-        self.run_worker(
-            self._run_reserved(reservation, reply_to),
-            name="run",
-            group="runs",
-            exit_on_error=False,
-        )
-        return True
-
-    async def _run_reserved(
-        self, reservation: Reservation, reply_to: MessagePump | None
-    ) -> None:
-        batch = await self.bench.run_reserved(
-            reservation,
-            on_start=self.main.run_started,
-            on_result=self.main.run_finished,
-        )
-        self.main.heartbeat.busy = self.bench.runs_in_flight > 0
-        if batch.problem is not None:  # an error row and a notice, never an exit
-            self.main.run_failed(batch.failed_number, batch.problem)
-            self._error(batch.problem, "the run failed")
-        if reply_to is not None:
-            reply_to.post_message(RunsFinished(tuple(batch.results), batch.problem))
+        return self.desk.request(specs, reply_to)
 
     @on(PresenterClosed)
     def _presenter_closed(self, message: PresenterClosed) -> None:
@@ -245,7 +233,7 @@ class LoopbeatApp(App[None]):
             self._error(problem, "something failed")
 
     def _error(self, problem: str, title: str) -> None:
-        self.notify(problem, title=title, severity="error", markup=False)
+        show_error(self, problem, title)
 
     # --- actions -----------------------------------------------------------------
 

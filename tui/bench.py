@@ -158,7 +158,13 @@ class Bench:
         self._client = RunClient(self._asgi_app, self.monitor, self.probe)
 
     async def stop(self) -> None:
-        """Stop the probe and the monitor; safe to call more than once."""
+        """Stop the probe and the monitor; safe to call more than once.
+
+        Requests still in flight are abandoned: Django's tasks for them end
+        with ``RequestAborted`` or a cancellation, which is no news at this
+        point, so they are not reported as "never retrieved".
+        """
+        asyncio.get_running_loop().set_exception_handler(_quiet_about_abandoned)
         self._client = None
         if self.probe is not None:
             await self.probe.stop()
@@ -353,3 +359,13 @@ class Bench:
             raise RunRefused("nothing measured yet")
         meta = {**self.metadata(), **extra}
         return Session.capture(self.results, self.monitor, self.probe, meta)
+
+
+def _quiet_about_abandoned(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """Drop the errors of requests abandoned at shutdown; report the rest."""
+    from django.core.exceptions import RequestAborted
+
+    error = context.get("exception")
+    if isinstance(error, RequestAborted | asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)

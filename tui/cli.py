@@ -12,6 +12,9 @@ from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
 from tui.themes import THEME_NAMES
 
 EXIT_USAGE = 2
+QUIT_DEADLINE = 1.8
+"""Seconds from quitting (a key, a signal, a closed terminal) to the process
+ending, whatever is stuck: a closed terminal can block Textual's writer."""
 DEFAULT_BURST = 5
 
 
@@ -271,9 +274,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             export_dir,
             latency_ms=args.latency_ms,
         )
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(
+            "loopbeat: error: the live app needs a terminal on stdin and stdout; "
+            "run it in one, or use --headless for a table",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     from tui.app import LoopbeatApp  # configures Django after its first frame
+    from tui.leaving import leave_now
 
-    LoopbeatApp(
+    app = LoopbeatApp(
         db_path,
         interval=args.interval / 1000,
         burst=int(args.burst),
@@ -283,8 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         start_tour=args.tour,
         theme=args.theme,
         large=args.large,
-    ).run()
-    return 0
+        quit_deadline=QUIT_DEADLINE,
+    )
+    app.run()
+    code = app.return_code or 0
+    leave_now(code)
+    return code
 
 
 if __name__ == "__main__":

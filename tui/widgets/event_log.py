@@ -63,8 +63,11 @@ class EventLog(Widget, can_focus=False):
         if strips is None:
             console = self._line_console
             lines = text.wrap(console, width, overflow="fold")
+            base = self.rich_style  # the panel's colours under every span
+            for line in lines:
+                line.stylize_before(base)
             strips = self._wrapped[key] = [
-                Strip(list(line.render(console))).crop_extend(0, width, self.rich_style)
+                Strip(list(line.render(console))).crop_extend(0, width, base)
                 for line in lines
             ]
         return strips

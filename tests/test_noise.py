@@ -1,0 +1,62 @@
+"""The noise check says whether the machine is quiet enough for short runs."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.test_app import started
+from tui.app import LoopbeatApp
+from tui.bench import Bench
+from tui.noise import NoiseReport, measure_noise
+
+
+def report(**changes) -> NoiseReport:
+    quiet = dict(
+        lag_p99=0.001,
+        lag_max=0.002,
+        loop_queued_share=0.0,
+        others_busy_share=0.1,
+        control_kept_beating=3,
+        control_runs=3,
+    )
+    return NoiseReport(**{**quiet, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"lag_p99": 0.02},
+        {"loop_queued_share": 0.1},
+        {"others_busy_share": 0.9},
+        {"control_kept_beating": 2},
+    ],
+)
+def test_any_sign_of_a_busy_machine_says_so(changes: dict) -> None:
+    assert report().quiet and report().sentence().startswith("machine quiet")
+    busy = report(**changes)
+    assert not busy.quiet
+    assert busy.sentence().startswith("machine busy: short runs may read")
+
+
+async def test_the_check_measures_and_keeps_no_runs(demo_db: Path) -> None:
+    async with Bench(demo_db) as bench:
+        measured = await measure_noise(bench)
+        assert not bench.results  # the control runs are not the presenter's
+    assert measured.control_runs == 3
+    assert 0 <= measured.others_busy_share <= 1
+    assert measured.lag_max >= measured.lag_p99 >= 0
+
+
+async def test_the_app_says_it_in_its_first_seconds(demo_db: Path, monkeypatch) -> None:
+    monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", True)
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        for _ in range(100):  # the check starts once the bench is up
+            await app.workers.wait_for_complete()
+            if any(line.find("machine ") >= 0 for line in app.main.events.lines):
+                break
+            await asyncio.sleep(0.05)
+        await pilot.pause()
+        assert any("short runs" in line for line in app.main.events.lines)
+        assert not app.results
