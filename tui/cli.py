@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -158,6 +159,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def unwritable_file(path: Path) -> str | None:
+    """Why ``path`` cannot take an output file, checked before any run; or None.
+
+    Only a regular file (or none yet) in a writable directory: a device
+    such as ``/dev/null`` would be replaced by the atomic rename.
+    """
+    try:
+        if path.exists() and not path.is_file():
+            return f"{path} is not a regular file"
+        if not path.parent.is_dir():
+            return f"no directory {path.parent}"
+        if not os.access(path.parent, os.W_OK):
+            return f"cannot write to {path.parent}"
+    except OSError as error:
+        return f"cannot reach {path}: {error.strerror or error}"
+    return None
+
+
 def working_directory() -> Path | None:
     """The current directory, or None if it has been deleted under us."""
     try:
@@ -243,9 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--tour-file: {error}")
     if args.repeat != 1 and not args.headless:
         parser.error("--repeat needs --headless")
-    if args.json is not None and not args.json.parent.is_dir():
-        parser.error(f"--json: no directory {args.json.parent}")
-    db_path = resolve_db_path(args.db)
+    if args.json is not None and (problem := unwritable_file(args.json)):
+        parser.error(f"--json: {problem}")
+    try:
+        db_path = resolve_db_path(args.db)
+    except OSError:  # a relative path, and the current directory is gone
+        parser.error("the current directory is gone; give --db an absolute path")
     if args.check:
         return run_check(db_path)
     try:
@@ -265,7 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             export_dir = args.export_dir or working_directory()
             if export_dir is None:
                 parser.error("the current directory is gone; give --export-dir DIR")
-        return run_headless(
+            if not os.access(export_dir, os.W_OK):
+                parser.error(f"--export-dir: cannot write to {export_dir}")
+        from tui.leaving import leave_now
+
+        code = run_headless(
             args.patterns or default_specs(),
             args.repeat,
             args.interval / 1000,
@@ -274,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             export_dir,
             latency_ms=args.latency_ms,
         )
+        leave_now(code)  # requests abandoned by Ctrl+C must not hold the exit
+        return code
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(
             "loopbeat: error: the live app needs a terminal on stdin and stdout; "

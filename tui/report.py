@@ -8,8 +8,8 @@ import asyncio
 import json
 import statistics
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich import box
@@ -19,6 +19,7 @@ from rich.table import Table
 from tui.bench import Bench
 from tui.client import RunResult
 from tui.export import (
+    ExportError,
     Session,
     export_session,
     export_stem,
@@ -27,6 +28,7 @@ from tui.export import (
 )
 from tui.formatting import describe_threads, format_seconds
 from tui.heartbeat import LoopMonitor
+from tui.progress import RunProgress, console_for_progress
 from tui.runs import RunSpec
 
 SETTLE = 0.2
@@ -37,43 +39,58 @@ HEADLESS_WINDOW = 3600.0
 
 @dataclass
 class Report:
-    """Everything one headless session measured."""
+    """Everything one headless session measured, or had when it was stopped."""
 
     specs: list[RunSpec]
-    results: list[RunResult]
-    monitor: LoopMonitor
-    session: Session
-    seconds: float
-    latency_ms: float
+    results: list[RunResult] = field(default_factory=list)
+    monitor: LoopMonitor | None = None
+    session: Session | None = None
+    seconds: float = 0.0
+    latency_ms: float = 0.0
 
     def runs_of(self, spec: RunSpec) -> list[RunResult]:
         """The results of every run of ``spec``."""
         return [r for r in self.results if r.label == spec.label]
 
 
+Progress = Callable[[int, int, RunSpec], None]
+"""Told ``(runs done, runs in all, the next spec)`` before each run."""
+
+
 async def measure(
+    report: Report,
     db_path: Path,
-    specs: Sequence[RunSpec],
     repeat: int = 1,
     interval: float = 0.005,
-    latency_ms: float = 0.0,
+    progress: Progress | None = None,
 ) -> Report:
-    """Run each spec ``repeat`` times on a fresh ``Bench`` and collect it all."""
+    """Run each of ``report.specs`` ``repeat`` times on a fresh ``Bench``.
+
+    Results go into ``report`` as they come, and the session is captured
+    even when the runs are cancelled (Ctrl+C), so what was measured is kept.
+    """
     started = time.perf_counter()
-    results: list[RunResult] = []
     bench = Bench(
-        db_path, interval=interval, window=HEADLESS_WINDOW, latency_ms=latency_ms
+        db_path,
+        interval=interval,
+        window=HEADLESS_WINDOW,
+        latency_ms=report.latency_ms,
     )
+    total = len(report.specs) * repeat
     async with bench:
-        await asyncio.sleep(SETTLE)
-        for spec in specs:
-            for _ in range(repeat):
-                results.append(await bench.run_now(spec))
-                await asyncio.sleep(SETTLE)
-        seconds = time.perf_counter() - started
-        session = bench.snapshot(seconds=seconds)
-    assert bench.monitor is not None
-    return Report(list(specs), results, bench.monitor, session, seconds, latency_ms)
+        report.monitor = bench.monitor
+        try:
+            await asyncio.sleep(SETTLE)
+            for spec in report.specs:
+                for _ in range(repeat):
+                    if progress is not None:
+                        progress(len(report.results), total, spec)
+                    report.results.append(await bench.run_now(spec))
+                    await asyncio.sleep(SETTLE)
+        finally:
+            report.seconds = time.perf_counter() - started
+            report.session = bench.snapshot(seconds=report.seconds)
+    return report
 
 
 def summary_table(report: Report) -> Table:
@@ -135,35 +152,86 @@ def run_headless(
     console: Console | None = None,
     latency_ms: float = 0.0,
 ) -> int:
-    """Run the specs on a fresh event loop, print the table, maybe export.
+    """Run the specs on a fresh event loop, print the table, maybe write files.
 
     ``json_path`` gets the session as JSON; ``export_dir`` gets it as JSON,
-    CSV and a Chrome trace, named after the time the run finished.
+    CSV and a Chrome trace, named after the time the run finished. Ctrl+C
+    stops the runs; what was measured is still printed and written, and the
+    status is 130. A file that cannot be written is said, after the table,
+    and the status is 1.
     """
     console = console or Console()
     if not console.is_terminal:
         console.width = max(console.width, 150)  # a file or pipe: never wrap rows
-    report = asyncio.run(measure(db_path, specs, repeat, interval, latency_ms))
+    report = Report(list(specs), latency_ms=latency_ms)
+    status = 0
+    with RunProgress(console_for_progress(), latency_ms) as progress:
+        try:
+            asyncio.run(measure(report, db_path, repeat, interval, progress.show))
+        except KeyboardInterrupt:
+            status = 130
+    if report.monitor is None or report.session is None:
+        console.print("loopbeat: interrupted before the first run", markup=False)
+        return status or 1
+    if status:
+        console.print(
+            f"interrupted: {len(report.results)} of {len(specs) * repeat} runs made",
+            markup=False,
+        )
+    print_report(console, report, interval)
+    for failure in write_files(console, report.session, json_path, export_dir):
+        console.print(f"loopbeat: error: {failure}", markup=False)
+        status = status or 1
+    return status
+
+
+def print_report(console: Console, report: Report, interval: float) -> None:
+    """The table, then what the session and the monitor cost."""
+    assert report.monitor is not None
     console.print(summary_table(report))
     in_runs = sum(r.wall for r in report.results)
     console.print(
-        f"{len(report.results)} runs in {report.seconds:.1f} s "
+        f"{_runs(len(report.results))} in {report.seconds:.1f} s "
         f"({in_runs:.1f} s in the patterns, {report.seconds - in_runs:.1f} s "
         f"settling between them); simulated latency {report.latency_ms:g} ms; "
-        f"heartbeat every {interval * 1000:g} ms ({report.monitor.mode} mode)"
+        f"heartbeat every {interval * 1000:g} ms ({report.monitor.mode} mode)",
+        markup=False,
     )
     cost = report.monitor.own_cost
     console.print(
         f"the monitor's own work: {cost.ticks:,} ticks recorded in "
         f"{format_seconds(cost.loop_seconds)} of loop time "
-        f"({cost.loop_seconds / report.seconds:.2%} of the run); its watchdog "
-        f"thread used {format_seconds(cost.watchdog_cpu_seconds)} of CPU"
+        f"({cost.loop_seconds / max(report.seconds, 1e-9):.2%} of the run); its "
+        f"watchdog thread used {format_seconds(cost.watchdog_cpu_seconds)} of CPU",
+        markup=False,
     )
-    session = report.session
+
+
+def write_files(
+    console: Console,
+    session: Session,
+    json_path: Path | None,
+    export_dir: Path | None,
+) -> list[str]:
+    """Write what was asked; return a sentence for each file that failed."""
+    failures = []
     if json_path is not None:
-        write_atomically(json_path, json.dumps(session_json(session), indent=1))
-        console.print(f"wrote {json_path}")
+        try:
+            write_atomically(json_path, json.dumps(session_json(session), indent=1))
+        except OSError as error:
+            failures.append(f"cannot write {json_path}: {error.strerror or error}")
+        else:
+            console.print(f"wrote {json_path}", markup=False)
     if export_dir is not None:
-        for path in export_session(session, export_dir, export_stem()):
-            console.print(f"wrote {path}")
-    return 0
+        try:
+            paths = export_session(session, export_dir, export_stem())
+        except ExportError as error:
+            failures.append(str(error))
+        else:
+            for path in paths:
+                console.print(f"wrote {path}", markup=False)
+    return failures
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
