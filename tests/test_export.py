@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import make_causes, make_result
-from tui import export
+from tui import export, files
 from tui.export import (
     CSV_COLUMNS,
     ExportError,
@@ -24,8 +24,8 @@ from tui.export import (
     export_session,
     session_csv,
     session_json,
-    write_atomically,
 )
+from tui.files import write_atomically
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.probe import PingSample
@@ -311,7 +311,7 @@ def test_interrupted_write_leaves_the_old_file_and_no_temporary(
     path.write_text("previous export")
     real_fdopen = os.fdopen
     monkeypatch.setattr(
-        export.os, "fdopen", lambda *a, **k: InterruptedStream(real_fdopen(*a, **k))
+        files.os, "fdopen", lambda *a, **k: InterruptedStream(real_fdopen(*a, **k))
     )
 
     with pytest.raises(KeyboardInterrupt):
@@ -327,7 +327,7 @@ def test_interrupted_rename_leaves_no_file(
     def interrupt(*args) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(export.os, "replace", interrupt)
+    monkeypatch.setattr(files.os, "replace", interrupt)
 
     with pytest.raises(KeyboardInterrupt):
         write_atomically(tmp_path / "new.csv", "text")
@@ -366,7 +366,7 @@ def test_export_session_into_an_unwritable_directory_is_an_export_error(
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(export.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
 
     with pytest.raises(ExportError, match="Permission denied") as caught:
         export_session(make_session(), tmp_path, "run")
@@ -438,3 +438,36 @@ def test_export_imports_only_the_standard_library_and_the_project() -> None:
     top = {m.split(".")[0] for m in modules}
 
     assert top - set(sys.stdlib_module_names) == {"tui"}
+
+
+def test_exports_in_the_same_second_get_names_of_their_own(tmp_path: Path) -> None:
+    first = export_session(make_session(), tmp_path, "loopbeat-now")
+    second = export_session(make_session(), tmp_path, "loopbeat-now")
+    third = export_session(make_session(), tmp_path, "loopbeat-now")
+    assert [p.name for p in second] == [
+        "loopbeat-now-2.json",
+        "loopbeat-now-2.csv",
+        "loopbeat-now-2.trace.json",
+    ]
+    assert len({p.name for p in (*first, *second, *third)}) == 9
+
+
+def test_a_set_that_cannot_be_finished_is_not_left_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The disk fills while the trace is written, after the JSON and the CSV.
+    real = files._write_temporary
+    written = []
+
+    def full_disk(path: Path, text: str) -> str:
+        if path.name.endswith(".trace.json"):
+            raise OSError(28, "No space left on device", str(path))
+        written.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(files, "_write_temporary", full_disk)
+    with pytest.raises(ExportError, match="No space left on device") as caught:
+        export_session(make_session(), tmp_path, "run")
+    assert "nothing was exported" in str(caught.value)
+    assert len(written) == 2
+    assert os.listdir(tmp_path) == []  # neither the files nor their temporaries

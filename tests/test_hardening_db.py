@@ -25,7 +25,7 @@ from demoapp import health
 from demoapp.health import inspect_database
 from demoapp.seeding import SeedError, SeedSizes, build_database, check_target
 from tests.test_seeding import ROOT, TINY, digest, run_seed, table_dump
-from tui.export import write_atomically
+from tui.files import write_atomically
 
 SLOW = ("--authors", "1000", "--books", "2000000", "--reviews", "0")
 

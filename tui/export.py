@@ -13,8 +13,6 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from tui.client import RunResult
+from tui.files import free_stem, write_all_or_nothing
 from tui.formatting import describe_stall
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
@@ -295,42 +294,6 @@ def _event(
     return event
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over.
-
-    Readers see the old file or the whole new one, never half of it: on any
-    failure, KeyboardInterrupt included, the temporary file is removed. A
-    replaced file keeps its permission bits; a new one gets 0666 less the umask.
-
-    Args:
-        path: The file to write.
-        text: Its new content, written as UTF-8 exactly as given.
-    """
-    path = Path(path).absolute()
-    try:
-        mode = os.stat(path).st_mode & 0o7777  # stat.S_IMODE
-    except OSError:
-        mode = None  # nothing to keep (any real problem shows at the rename)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        if mode is None:
-            # mkstemp makes the file private (0600); an export is meant to be shared.
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        # A file someone made private (or shared) stays so when rewritten.
-        os.chmod(handle, mode)
-        # newline="": the text goes out as given (the csv module's \r\n included).
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def export_session(session: Session, directory: Path, stem: str) -> list[Path]:
     """Write ``<stem>.json``, ``<stem>.csv`` and ``<stem>.trace.json``.
 
@@ -348,21 +311,21 @@ def export_session(session: Session, directory: Path, stem: str) -> list[Path]:
     directory = Path(directory)
     if not directory.is_dir():
         raise ExportError(f"cannot export: no directory {directory}")
+    suffixes = (".json", ".csv", ".trace.json")
+    # A name of its own: two exports in one second never share (or mix) one.
+    stem = free_stem(directory, stem, suffixes)
     # Everything is rendered before the first write, so a failure while
     # rendering leaves no mix of new and old files behind.
     texts = {
-        f"{stem}.json": json.dumps(session_json(session), indent=1),
-        f"{stem}.csv": session_csv(session),
-        f"{stem}.trace.json": json.dumps(chrome_trace(session)),
+        directory / f"{stem}.json": json.dumps(session_json(session), indent=1),
+        directory / f"{stem}.csv": session_csv(session),
+        directory / f"{stem}.trace.json": json.dumps(chrome_trace(session)),
     }
-    paths = []
-    for name, text in texts.items():
-        path = directory / name
-        try:
-            write_atomically(path, text)
-        except OSError as error:
-            raise ExportError(
-                f"cannot write {path}: {error.strerror or error}"
-            ) from error
-        paths.append(path)
-    return paths
+    try:
+        write_all_or_nothing(texts)
+    except OSError as error:
+        where = getattr(error, "filename", None) or directory
+        raise ExportError(
+            f"cannot write {where}: {error.strerror or error}; nothing was exported"
+        ) from error
+    return list(texts)

@@ -24,8 +24,8 @@ from tui.export import (
     export_session,
     export_stem,
     session_json,
-    write_atomically,
 )
+from tui.files import write_atomically
 from tui.formatting import describe_threads, format_seconds
 from tui.heartbeat import LoopMonitor
 from tui.progress import RunProgress, console_for_progress

@@ -15,8 +15,8 @@ from tui.export import (
     Session,
     export_session,
     export_stem,
-    write_atomically,
 )
+from tui.files import free_stem, write_atomically
 
 __all__ = ["ExportError", "export_files", "save_screenshot"]
 
@@ -58,7 +58,8 @@ def write_session(session: Session, chosen: Path | None) -> list[Path]:
 
 def write_screenshot(svg: str, chosen: Path | None) -> Path:
     """Write an SVG screenshot; returns its path."""
-    path = export_directory(chosen) / f"{export_stem()}.svg"
+    directory = export_directory(chosen)
+    path = directory / f"{free_stem(directory, export_stem(), ('.svg',))}.svg"
     try:
         write_atomically(path, svg)
     except OSError as error:
