@@ -57,7 +57,12 @@ async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
                 assert panel.round.room_was_right is None
             else:
                 assert panel.round.room_was_right == (panel.round.answer == 0)
+            # Before the answer nothing said what would run: that gives it away.
             await pilot.press("n")
+        # After the last question: the score, and a clear end.
+        assert panel.session.finished
+        assert "Quiz over." in str(panel.render())
+        assert "The room was right on" in str(panel.render())
         await pilot.press("escape")
         await pilot.pause()
         assert not panel.display
@@ -82,3 +87,39 @@ async def test_the_quiz_answers_the_gather_twins_differently(demo_db: Path) -> N
             await settle(pilot)
             answers[question.prompt] = question.choices[panel.round.answer]
         assert answers[gather.prompt] != answers[concurrent.prompt], answers
+
+
+async def test_a_clicker_steps_the_tour_and_blanks_the_screen(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        await pilot.press("o")
+        panel = app.query_one(TourPanel)
+        await pilot.press("pagedown")  # run step 1
+        await settle(pilot)
+        assert panel.tour.result is not None
+        await pilot.press("pagedown")  # on to step 2
+        assert panel.tour.number == 2
+        await pilot.press("pageup")
+        assert panel.tour.number == 1
+        runs = len(app.results)
+        await pilot.press("b")  # a clicker's blank key: not a burst here
+        await pilot.pause()
+        assert app.query_one("#blank").display
+        assert len(app.results) == runs and app.bench.runs_in_flight == 0
+        await pilot.press("b")
+        await pilot.pause()
+        assert not app.query_one("#blank").display
+
+
+async def test_the_quiz_hides_what_will_run_until_the_answer(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        await pilot.press("z")
+        panel = app.query_one(QuizPanel)
+        shown = str(panel.render())
+        for spec in panel.round.question.specs:
+            assert spec.label not in shown and spec.pattern.name not in shown
+        await pilot.press("pagedown")  # a clicker runs the experiment
+        await settle(pilot)
+        assert panel.round.revealed
+        assert "Ran: sync-guarded" in str(panel.render())

@@ -13,6 +13,7 @@ from tui.quiz import (
     CannotJudge,
     Question,
     QuizRound,
+    QuizSession,
 )
 from tui.runs import RunSpec
 
@@ -199,7 +200,8 @@ def test_burst_explanation_names_the_threads() -> None:
 
 def test_cpu_bound_explanation_follows_the_measurement() -> None:
     text = quiz.CPU_BOUND_BURST.explain(pair(4.6, burst=5, query_threads=("A", "B")))
-    assert "4.6x" in text and "took turns" in text and "(A, B)" in text
+    assert "4.6x" in text and "one at a time held the GIL" in text
+    assert "(A, B)" in text
     text = quiz.CPU_BOUND_BURST.explain(pair(1.2, burst=5))
     assert "1.2x" in text and "in parallel" in text
 
@@ -332,3 +334,28 @@ def test_a_ratio_near_a_line_is_too_close_to_call(ratio: float) -> None:
     assert "too close to call on this machine" in quiz_round.explanation
     assert f"{ratio:.1f}x" in quiz_round.explanation
     assert quiz_round.room_was_right is None  # nobody was right or wrong
+
+
+# --- a session: one question after another, then the score ---------------------------
+
+
+def test_a_session_ends_with_the_score() -> None:
+    session = QuizSession(QUESTIONS[:3])
+    session.round.vote(1)
+    session.round.record([make_result(error=GUARD)])  # room right
+    session.next()
+    session.round.vote(0)  # room wrong, judged below
+    session.round.record([make_result(view_threads=("w",), query_threads=("w",))])
+    session.next()  # the third is not voted on
+    assert not session.finished
+    session.next()
+    assert session.finished
+    assert session.score() == (1, 2)
+    summary = session.summary()
+    assert summary.startswith("The room was right on 1 of 2 questions with votes")
+    assert "1 right, 2 wrong, 3 not voted" in summary
+
+
+def test_an_empty_session_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one question"):
+        QuizSession(())

@@ -26,7 +26,7 @@ from tui.commands import binding_commands
 from tui.desk import RunDesk, show_error
 from tui.eventlog import EventLogHandler
 from tui.leaving import end_by
-from tui.messages import PresenterClosed, RunRequested
+from tui.messages import BlankScreen, PresenterClosed, RunRequested
 from tui.owners import OWNER, SCREEN
 from tui.runs import RunSpec, step_latency
 from tui.screens.main import MainScreen
@@ -221,6 +221,11 @@ class LoopbeatApp(App[None]):
     def _presenter_closed(self, message: PresenterClosed) -> None:
         message.stop()
         self.main.close_presenters()
+
+    @on(BlankScreen)
+    def _blank_screen(self, message: BlankScreen) -> None:
+        message.stop()
+        self.main.toggle_blank()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

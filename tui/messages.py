@@ -38,3 +38,7 @@ class RunsFinished(Message, bubble=False):
 
 class PresenterClosed(Message):
     """The tour or quiz panel is done: the app hides it and takes focus back."""
+
+
+class BlankScreen(Message):
+    """Blank the screen, or bring it back (a presenter's clicker asks)."""

@@ -202,7 +202,7 @@ CPU_BOUND_BURST = Question(
         (
             "they ran in parallel",
             "they partly overlapped",
-            "they took turns, though",
+            "one at a time held the GIL",
         ),
     ),
 )

@@ -268,3 +268,59 @@ RATIO_CHOICES = (
     "About five times as long: one after another",
 )
 OVERLAP_OUTCOMES = ("they overlapped", "they partly overlapped", "they queued")
+
+
+class QuizSession:
+    """The questions put to the room one after another, and the score at the end.
+
+    Args:
+        questions: In the order they are asked.
+    """
+
+    def __init__(self, questions: Sequence[Question]) -> None:
+        if not questions:
+            raise ValueError("a quiz needs at least one question")
+        self.questions = tuple(questions)
+        self.rounds = [QuizRound(self.questions[0])]
+        self.finished = False
+        """True once ``next`` was asked past the last question: the score shows."""
+
+    @property
+    def round(self) -> QuizRound:
+        """The question being asked now."""
+        return self.rounds[-1]
+
+    @property
+    def number(self) -> int:
+        """The current question's number, from 1."""
+        return len(self.rounds)
+
+    def next(self) -> None:
+        """Move to the next question; past the last one, finish."""
+        if len(self.rounds) < len(self.questions):
+            self.rounds.append(QuizRound(self.questions[len(self.rounds)]))
+        else:
+            self.finished = True
+
+    def score(self) -> tuple[int, int]:
+        """(questions the room got right, questions judged with votes)."""
+        judged = [r.room_was_right for r in self.rounds if r.room_was_right is not None]
+        return sum(judged), len(judged)
+
+    def summary(self) -> str:
+        """``The room was right on 5 of 7 questions (right: 1, 2, ...; ...)``."""
+        right, judged = self.score()
+        marks = []
+        for number, quiz_round in enumerate(self.rounds, start=1):
+            verdict = quiz_round.room_was_right
+            if quiz_round.too_close:
+                marks.append(f"{number} too close to call")
+            elif verdict is None:
+                marks.append(f"{number} not voted")
+            else:
+                marks.append(f"{number} {'right' if verdict else 'wrong'}")
+        asked = len(self.rounds)
+        return (
+            f"The room was right on {right} of {judged} questions with votes "
+            f"({asked} asked): " + ", ".join(marks) + "."
+        )

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header, OptionList
+from textual.widgets import Header, OptionList, Static
 
 from tui.client import RunResult
 from tui.formatting import describe_stall
@@ -67,6 +67,7 @@ class MainScreen(Screen[None]):
             "ctrl+s", "app.screenshot_svg", "SVG", show=False, tooltip="the screen"
         ),
         Binding("l", "toggle_large", "Large", tooltip="graphs and big figures"),
+        Binding("full_stop", "blank", "Blank", show=False, tooltip="a clicker's key"),
     ]
 
     def __init__(
@@ -109,6 +110,7 @@ class MainScreen(Screen[None]):
             yield EventLog(id="log", stamp=self._stamp)
         yield StallLine(id="stall")
         yield Footer(compact=True)
+        yield Static(id="blank")
 
     def on_mount(self) -> None:
         # Kept, not queried: the instruments call back until they are stopped,
@@ -214,6 +216,11 @@ class MainScreen(Screen[None]):
         panel.focus()
         return panel
 
+    def toggle_blank(self) -> None:
+        """Black out the whole screen, or bring it back (measuring goes on)."""
+        blank = self.query_one("#blank")
+        blank.display = not blank.display
+
     def close_presenters(self) -> None:
         """Hide the tour and quiz panels; the pattern list takes focus back."""
         for panel in self.query(".presenter"):
@@ -265,6 +272,10 @@ class MainScreen(Screen[None]):
         from tui.widgets.quiz_panel import QuizPanel
 
         self.open_presenter(QuizPanel).start()
+
+    def action_blank(self) -> None:
+        """Black out the screen for a moment of the talk (``.`` again to return)."""
+        self.toggle_blank()
 
     def action_toggle_large(self) -> None:
         """Large mode: graphs and the last run's figure fill the screen."""

@@ -7,10 +7,13 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from tui.messages import PresenterClosed, RunRequested, RunsFinished
+from tui.messages import BlankScreen, PresenterClosed, RunRequested, RunsFinished
 from tui.tour import Tour, TourAction
 
-HINTS = "space: run / next   backspace: back   esc: leave the tour"
+HINTS = (
+    "space / page down: run, then next   backspace / page up: back   "
+    "b / .: blank   esc: leave"
+)
 
 
 class TourPanel(Static, can_focus=True):
@@ -20,15 +23,19 @@ class TourPanel(Static, can_focus=True):
     (``RunsFinished``); the app decides whether and when the run happens.
     """
 
+    # A presenter's clicker sends page down / page up, and often b or . to
+    # blank the screen: here they do just that (b is a burst elsewhere).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "advance", "Run / next"),
-        Binding("backspace", "back", "Back"),
+        Binding("space,pagedown", "advance", "Run / next"),
+        Binding("backspace,pageup", "back", "Back"),
+        Binding("b,full_stop", "blank", "Blank", show=False),
         Binding("escape", "leave", "Leave tour"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="presenter")
         self.tour: Tour | None = None
+        self._done = False
 
     def on_mount(self) -> None:
         self.border_title = "guided tour"
@@ -36,6 +43,7 @@ class TourPanel(Static, can_focus=True):
     def start(self, tour: Tour) -> None:
         """Begin ``tour`` from its first step (the panel is reused, not remade)."""
         self.tour = tour
+        self._done = False
         self.show_step()
 
     def show_step(self) -> None:
@@ -60,6 +68,9 @@ class TourPanel(Static, can_focus=True):
             )
             style = "bold reverse red" if failed else "bold reverse green"
             text.append(f" {banner} ", style=style)
+        if self._done:
+            # Said in the panel: a notice would be drawn over it.
+            text.append("\nThat was the last step: esc leaves the tour.", style="bold")
         text.append(f"\n{HINTS}", style="dim")
         self.update(text)
 
@@ -69,8 +80,7 @@ class TourPanel(Static, can_focus=True):
         action = self.tour.advance()
         if action is TourAction.RUN:
             self.post_message(RunRequested((self.tour.step.spec,), reply_to=self))
-        elif action is TourAction.DONE:
-            self.notify("That was the last step; esc leaves the tour", timeout=3)
+        self._done = action is TourAction.DONE
         self.show_step()
 
     @on(RunsFinished)
@@ -86,7 +96,11 @@ class TourPanel(Static, can_focus=True):
 
     def action_back(self) -> None:
         if self.tour is not None and self.tour.back():
+            self._done = False
             self.show_step()
+
+    def action_blank(self) -> None:
+        self.post_message(BlankScreen())
 
     def action_leave(self) -> None:
         if self.tour is not None and self.tour.running:
