@@ -6,7 +6,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 
-from tests.test_app import started
+from tests.test_app import run_and_wait, started
 from tui.app import LoopbeatApp
 from tui.patterns import find
 from tui.runs import RunSpec
@@ -153,3 +153,40 @@ async def test_the_panel_animates_fast_only_while_runs_are_in_flight(
         assert panel.frame_rate == BUSY_FPS  # lingers after the run
         await asyncio.sleep(1.0 + 2 / CALM_FPS)
         assert panel.frame_rate == CALM_FPS
+
+
+async def test_freeze_says_so_and_its_figures_describe_the_frozen_picture(
+    demo_db: Path,
+) -> None:
+
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        panel = app.main.heartbeat
+        await run_and_wait(pilot, "1")  # a 100 ms block: the max to remember
+        await asyncio.sleep(0.7)  # the figures refresh twice a second
+        await pilot.press("f")
+        assert "FROZEN" in panel.border_title and panel.has_class("frozen")
+        await asyncio.sleep(0.7)
+        frozen = app.query_one("#lag-stats").figures
+        assert frozen[1] is not None and frozen[1] >= 0.09
+        await run_and_wait(pilot, "u")  # a far larger block, after the freeze
+        await asyncio.sleep(0.7)
+        assert app.query_one("#lag-stats").figures[1] == frozen[1]
+        await pilot.press("f")
+        await asyncio.sleep(0.7)
+        assert app.query_one("#lag-stats").figures[1] > frozen[1]
+        assert panel.border_title == "heartbeat"
+
+
+async def test_clear_resets_the_figures_too(demo_db: Path) -> None:
+
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        await run_and_wait(pilot, "1")
+        await asyncio.sleep(0.7)
+        assert app.query_one("#lag-stats").figures[1] >= 0.09
+        await pilot.press("x")
+        await asyncio.sleep(0.7)
+        figures = app.query_one("#lag-stats").figures
+        # Only what came after the clear: no trace of the 100 ms block.
+        assert figures[1] is None or figures[1] < 0.09

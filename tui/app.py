@@ -155,8 +155,12 @@ class LoopbeatApp(App[None]):
         self.bench.monitor.subscribe(self.main.show_loop_item)
         # Driven by the panel it updates, so it stops when the panel is removed
         # (an app timer kept firing while Textual tore the screen down).
+        panel = self.main.heartbeat
         self.main.heartbeat.update_figures_every(
-            STATS_SECONDS, lambda: self.bench.recent_figures(STATS_WINDOW)
+            STATS_SECONDS,
+            lambda: self.bench.recent_figures(
+                STATS_WINDOW, until=panel.frozen_at, not_before=panel.cleared_at
+            ),
         )
         self._announce_ready()
         if self.start_tour:

@@ -319,19 +319,27 @@ class Bench:
         return django.get_version()
 
     def recent_figures(
-        self, seconds: float
+        self,
+        seconds: float,
+        until: float | None = None,
+        not_before: float | None = None,
     ) -> tuple[float | None, float | None, float | None, float | None] | None:
-        """Worst and p99 loop lag, worst and p99 ping over the last ``seconds``.
+        """Worst and p99 loop lag, worst and p99 ping over ``seconds``.
 
+        The span ends ``until`` (by default now: a frozen graph passes the
+        moment it froze) and starts no earlier than ``not_before`` (a clear).
         None before the instruments have started; a figure is None when
         nothing was measured in the span.
         """
         if self.monitor is None or self.probe is None:
             return None
-        since = time.perf_counter() - seconds
-        lag = self.monitor.stats(since=since)
-        lag_max = max(lag.max, self.monitor.max_block(since=since))
-        pings = sorted(p.latency for p in self.probe.samples(since=since))
+        until = time.perf_counter() if until is None else until
+        since = until - seconds
+        if not_before is not None:
+            since = max(since, not_before)
+        lag = self.monitor.stats(since=since, until=until)
+        lag_max = max(lag.max, self.monitor.max_block(since=since, until=until))
+        pings = sorted(p.latency for p in self.probe.samples(since, until))
         return (
             lag_max if lag.count else None,
             lag.p99 if lag.count else None,

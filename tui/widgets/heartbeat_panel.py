@@ -39,6 +39,12 @@ class HeartbeatPanel(Vertical):
     paused: reactive[bool] = reactive(False)
     """When True the graphs hold still (data keeps being recorded)."""
 
+    frozen_at: float | None = None
+    """The clock when the graphs froze; the figures describe up to then."""
+
+    cleared_at: float | None = None
+    """The clock at the last clear; the figures describe only what came after."""
+
     busy: reactive[bool] = reactive(False)
     """True while requests are in flight; the owner sets it. Animates faster."""
 
@@ -163,6 +169,16 @@ class HeartbeatPanel(Vertical):
             ping_p99,
         )
 
+    def watch_paused(self, paused: bool) -> None:
+        # Said where the eye already is: a frozen graph must not pass for live.
+        self.frozen_at = self.clock() if paused else None
+        self.border_title = (
+            "heartbeat · FROZEN: f resumes, the figures are the frozen picture's"
+            if paused
+            else "heartbeat"
+        )
+        self.set_class(paused, "frozen")
+
     def redraw(self) -> None:
         """Push the newest columns to the graphs (skipped while paused)."""
         if self.paused:
@@ -175,7 +191,10 @@ class HeartbeatPanel(Vertical):
             graph.values = tuple(timeline.values(now, graph.columns))
 
     def clear(self) -> None:
-        """Forget the history on screen."""
+        """Forget the history on screen, and the figures with it."""
         self.lag_timeline.clear()
         self.ping_timeline.clear()
+        self.cleared_at = self.clock()
+        self._last_lag = self._last_ping = None
+        self.show_stats(None, None, None, None)
         self.redraw()
