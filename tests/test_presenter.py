@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tests.test_app import started
+from tests.test_app import run_and_wait, started
 from tui.app import LoopbeatApp
 from tui.questions import QUESTIONS
 from tui.tour import load_tour
@@ -123,3 +123,48 @@ async def test_the_quiz_hides_what_will_run_until_the_answer(demo_db: Path) -> N
         await settle(pilot)
         assert panel.round.revealed
         assert "Ran: sync-guarded" in str(panel.render())
+
+
+async def test_the_code_panel_follows_the_tour_and_the_quiz(demo_db: Path) -> None:
+    from tui.widgets.pattern_detail import SourceView
+
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        source = app.query_one(SourceView)
+        await pilot.press("o")
+        await pilot.pause()
+        first = panel_step = app.query_one(TourPanel).tour.step
+        assert source.border_title == f"GET {first.spec.url}"
+        await pilot.press("space")
+        await settle(pilot)
+        await pilot.press("space")  # step 2
+        await pilot.pause()
+        panel_step = app.query_one(TourPanel).tour.step
+        assert source.border_title == f"GET {panel_step.spec.url}"
+        await pilot.press("escape")
+        await pilot.press("z")
+        await pilot.pause()
+        assert source.border_title == "code"  # hidden: it would give the answer
+        await pilot.press("enter")
+        await settle(pilot)
+        assert source.border_title == "GET /sync/guarded"
+
+
+async def test_the_stalls_line_is_highlighted_in_the_code(demo_db: Path) -> None:
+    from rich.console import Group
+    from rich.syntax import Syntax
+
+    from tui.patterns import views_line
+    from tui.widgets.stall_line import worst_stall
+
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        result = await run_and_wait(pilot, "u")
+        worst = worst_stall(result)
+        assert worst is not None
+        line = views_line(worst.location)
+        assert line is not None
+        shown = app.query_one("#source").content
+        assert isinstance(shown, Group)
+        syntaxes = [part for part in shown.renderables if isinstance(part, Syntax)]
+        assert any(line in (s.highlight_lines or ()) for s in syntaxes)

@@ -30,7 +30,7 @@ from tui.messages import BlankScreen, PresenterClosed, RunRequested
 from tui.owners import OWNER, SCREEN
 from tui.runs import RunSpec, step_latency
 from tui.screens.main import MainScreen
-from tui.themes import HIGH_CONTRAST
+from tui.themes import LOOPBEAT_THEMES, PALETTES
 
 STATS_SECONDS = 0.5
 """How often the numbers beside the graphs are recomputed."""
@@ -95,7 +95,9 @@ class LoopbeatApp(App[None]):
         self.live = live
         self.export_dir = export_dir
         self.start_tour = start_tour
-        self.register_theme(HIGH_CONTRAST)
+        for own in LOOPBEAT_THEMES:
+            self.register_theme(own)
+        self._textual_palettes = (self.ansi_theme_dark, self.ansi_theme_light)
         if theme is not None:
             self.theme = theme
         self.main = MainScreen(
@@ -117,6 +119,14 @@ class LoopbeatApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         return self.main
+
+    def watch_theme(self, name: str) -> None:
+        # The UI's coloured words are ANSI names: each of loopbeat's themes
+        # brings the palette its contrast was checked against.
+        dark, light = self._textual_palettes
+        palette = PALETTES.get(name)
+        self.ansi_theme_dark = palette or dark
+        self.ansi_theme_light = palette or light
 
     @property
     def results(self) -> Sequence[RunResult]:

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from tui.client import RunResult
+from tui.patterns import Pattern
 from tui.runs import RunSpec
 
 
@@ -42,3 +43,10 @@ class PresenterClosed(Message):
 
 class BlankScreen(Message):
     """Blank the screen, or bring it back (a presenter's clicker asks)."""
+
+
+@dataclass
+class PatternShown(Message):
+    """The code and explanation panels should show ``pattern`` (None: hide it)."""
+
+    pattern: Pattern | None

@@ -44,24 +44,42 @@ class Pattern:
     @property
     def source(self) -> str:
         """The view's source code, decorators and helpers included, from the file."""
-        return "\n\n\n".join(view_source(name) for name in (*self.helpers, self.view))
+        return "\n\n\n".join(part for _, part in self.source_parts)
+
+    @property
+    def source_parts(self) -> tuple[tuple[int, str], ...]:
+        """Each function shown, helpers first: (its first line in the file, code)."""
+        return tuple(_view_sources()[name] for name in (*self.helpers, self.view))
 
 
 @cache
-def _view_sources() -> dict[str, str]:
+def _view_sources() -> dict[str, tuple[int, str]]:
     text = VIEWS_FILE.read_text()
     lines = text.splitlines()
     sources = {}
     for node in ast.parse(text).body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            sources[node.name] = "\n".join(lines[first - 1 : node.end_lineno])
+            code = "\n".join(lines[first - 1 : node.end_lineno])
+            sources[node.name] = (first, code)
     return sources
 
 
 def view_source(view_name: str) -> str:
     """The source of ``demoapp.views.<view_name>``."""
-    return _view_sources()[view_name]
+    return _view_sources()[view_name][1]
+
+
+def views_line(location: str) -> int | None:
+    """The line number of a stall's place, if it is in ``demoapp/views.py``.
+
+    ``demoapp/views.py:118 in sync_orm_unguarded`` gives 118.
+    """
+    place, _, _ = location.partition(" in ")
+    path, _, line = place.rpartition(":")
+    if path.replace("\\", "/").endswith("demoapp/views.py") and line.isdigit():
+        return int(line)
+    return None
 
 
 PATTERNS: tuple[Pattern, ...] = (

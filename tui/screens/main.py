@@ -21,8 +21,8 @@ from textual.widgets import Header, OptionList, Static
 from tui.client import RunResult
 from tui.formatting import describe_stall
 from tui.loopstats import Sample, Stall
-from tui.messages import RunRequested
-from tui.patterns import PATTERNS, find
+from tui.messages import PatternShown, RunRequested
+from tui.patterns import PATTERNS, Pattern, find, views_line
 from tui.probe import PingSample
 from tui.runs import RunSpec
 from tui.widgets.big_figure import BigFigure
@@ -32,7 +32,7 @@ from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
 from tui.widgets.results import ResultsTable
-from tui.widgets.stall_line import StallLine
+from tui.widgets.stall_line import StallLine, worst_stall
 
 MAX_ROWS = 200
 """Rows the runs table keeps (the engine keeps as many results)."""
@@ -178,10 +178,18 @@ class MainScreen(Screen[None]):
         self.events.add(f"#{number} {spec.label}: GET {spec.url}{blocks}")
 
     def run_finished(self, result: RunResult) -> None:
-        """A finished run's figures in its row, the big figure and the events."""
+        """A finished run's figures in its row, the big figure and the events.
+
+        If its pattern's code is on screen, the line its worst stall named is
+        highlighted there.
+        """
         self.query_one(BigFigure).show(result)
         self.results_table.finish(result)
         self.stall_line.result = result
+        worst = worst_stall(result)
+        line = views_line(worst.location) if worst is not None else None
+        if line is not None and self._shown is result.spec.pattern:
+            self.query_one(SourceView).show(result.spec.pattern, line)
         work = f" ({result.causes.loop_work()})" if result.causes else ""
         self.events.add(f"#{result.number} {result.label}: {result.verdict}{work}")
 
@@ -227,14 +235,27 @@ class MainScreen(Screen[None]):
             panel.display = False
         self.remove_class("presenting")
         self.pattern_list.focus()
+        self.show_pattern(self.pattern_list.selected_pattern)
 
     # --- keys ----------------------------------------------------------------------
 
-    @on(OptionList.OptionHighlighted, "#patterns")
-    def _pattern_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        pattern = find(event.option.id or "")
+    _shown: Pattern | None = None
+
+    def show_pattern(self, pattern: Pattern | None) -> None:
+        """The code and explanation panels follow what is being talked about."""
+        self._shown = pattern
         self.query_one(SourceView).show(pattern)
         self.query_one(Explanation).show(pattern)
+
+    @on(OptionList.OptionHighlighted, "#patterns")
+    def _pattern_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.show_pattern(find(event.option.id or ""))
+
+    @on(PatternShown)
+    def _pattern_shown(self, message: PatternShown) -> None:
+        # From the tour and the quiz: the panels follow what they talk about.
+        message.stop()
+        self.show_pattern(message.pattern)
 
     @on(OptionList.OptionSelected, "#patterns")
     def _pattern_selected(self, event: OptionList.OptionSelected) -> None:

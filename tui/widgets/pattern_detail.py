@@ -14,14 +14,37 @@ class SourceView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="source")
 
-    def show(self, pattern: Pattern) -> None:
-        """Display ``pattern``'s view code."""
+    def show(self, pattern: Pattern | None, line: int | None = None) -> None:
+        """Display ``pattern``'s view code, with file line numbers.
+
+        ``line`` (a line of ``demoapp/views.py``, say the one a stall named)
+        is highlighted. None as the pattern shows an empty panel (the quiz,
+        before its answer: the code would give it away).
+        """
+        from rich.console import Group
         from rich.syntax import Syntax  # pygments is slow to import; not at start-up
 
-        syntax = Syntax(
-            pattern.source, "python", theme="monokai", background_color="default"
-        )
-        self.query_one("#source", Static).update(syntax)
+        if pattern is None:
+            self.query_one("#source", Static).update(
+                Text("the code is shown with the answer", style="dim")
+            )
+            self.border_title = "code"
+            return
+        theme = "monokai" if self.app.current_theme.dark else "default"
+        parts = [
+            Syntax(
+                code,
+                "python",
+                theme=theme,
+                background_color="default",
+                line_numbers=True,
+                start_line=first,
+                highlight_lines={line} if line is not None else None,
+            )
+            for first, code in pattern.source_parts
+        ]
+        spaced = [item for part in parts for item in (part, Text(""))][:-1]
+        self.query_one("#source", Static).update(Group(*spaced))
         self.border_title = f"GET {pattern.url}"
 
 
@@ -31,8 +54,13 @@ class Explanation(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="explanation-text")
 
-    def show(self, pattern: Pattern) -> None:
-        """Display ``pattern``'s title and explanation."""
+    def show(self, pattern: Pattern | None) -> None:
+        """Display ``pattern``'s title and explanation (None: the quiz hides it)."""
+        if pattern is None:
+            self.query_one("#explanation-text", Static).update(
+                Text("shown with the answer", style="dim")
+            )
+            return
         text = Text()
         text.append(f"{pattern.title}\n", style="bold")
         text.append(pattern.explanation)

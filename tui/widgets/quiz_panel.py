@@ -7,7 +7,13 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from tui.messages import BlankScreen, PresenterClosed, RunRequested, RunsFinished
+from tui.messages import (
+    BlankScreen,
+    PatternShown,
+    PresenterClosed,
+    RunRequested,
+    RunsFinished,
+)
 from tui.questions import QUESTIONS
 from tui.quiz import CannotJudge, QuizRound, QuizSession
 
@@ -60,6 +66,9 @@ class QuizPanel(Static, can_focus=True):
             self._show_score()
             return
         round_, question = self.round, self.round.question
+        # The code would give the answer away: shown only once it is out.
+        shown = question.specs[0].pattern if round_.revealed else None
+        self.post_message(PatternShown(shown))
         text = Text()
         total = len(self.session.questions)
         text.append(f"Question {self.session.number} of {total}: ", style="bold")

@@ -7,7 +7,13 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from tui.messages import BlankScreen, PresenterClosed, RunRequested, RunsFinished
+from tui.messages import (
+    BlankScreen,
+    PatternShown,
+    PresenterClosed,
+    RunRequested,
+    RunsFinished,
+)
 from tui.tour import Tour, TourAction
 
 HINTS = (
@@ -51,6 +57,7 @@ class TourPanel(Static, can_focus=True):
         if self.tour is None:
             return
         tour, step = self.tour, self.tour.step
+        self.post_message(PatternShown(step.spec.pattern))
         text = Text()
         text.append(f"Step {tour.number} of {len(tour.steps)}: ", style="bold")
         text.append(step.spec.pattern.title, style="bold cyan")
