@@ -190,3 +190,20 @@ async def test_clear_resets_the_figures_too(demo_db: Path) -> None:
         figures = app.query_one("#lag-stats").figures
         # Only what came after the clear: no trace of the 100 ms block.
         assert figures[1] is None or figures[1] < 0.09
+
+
+async def test_the_scale_toggles_and_the_long_task_line_is_drawn() -> None:
+    app = GraphApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        graph = app.query_one(LagGraph)
+        graph.values = (0.003,) * 20 + (0.1,) + (0.003,) * 20
+        await pilot.pause()
+        log_rows = [row_text(graph, y) for y in range(graph.size.height)]
+        assert any("50 ms long task" in row for row in log_rows)
+        spike_log = sum("█" in row for row in log_rows)
+        graph.linear = True
+        await pilot.pause()
+        linear_rows = [row_text(graph, y) for y in range(graph.size.height)]
+        assert linear_rows[0].lstrip().startswith("100 ms")  # a round top
+        # On a linear scale the 100 ms spike stands far taller than 3 ms.
+        assert sum("█" in row for row in linear_rows) > spike_log

@@ -29,6 +29,7 @@ from tui.widgets.big_figure import BigFigure
 from tui.widgets.event_log import EventLog
 from tui.widgets.footer import Footer
 from tui.widgets.heartbeat_panel import HeartbeatPanel
+from tui.widgets.lag_graph import LagGraph
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
 from tui.widgets.results import ResultsTable
@@ -67,6 +68,7 @@ class MainScreen(Screen[None]):
             "ctrl+s", "app.screenshot_svg", "SVG", show=False, tooltip="the screen"
         ),
         Binding("l", "toggle_large", "Large", tooltip="graphs and big figures"),
+        Binding("y", "toggle_scale", "Log/linear", tooltip="the graphs' scale"),
         Binding("full_stop", "blank", "Blank", show=False, tooltip="a clicker's key"),
     ]
 
@@ -297,6 +299,15 @@ class MainScreen(Screen[None]):
     def action_blank(self) -> None:
         """Black out the screen for a moment of the talk (``.`` again to return)."""
         self.toggle_blank()
+
+    def action_toggle_scale(self) -> None:
+        """Switch the graphs between the log scale and a linear one."""
+        for graph in self.query(LagGraph):
+            graph.linear = not graph.linear
+        linear = next(iter(self.query(LagGraph))).linear
+        self.events.add(
+            "graphs on a linear scale" if linear else "graphs on a log scale"
+        )
 
     def action_toggle_large(self) -> None:
         """Large mode: graphs and the last run's figure fill the screen."""

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from tui.formatting import format_seconds
 
 SCALE_LOW = 0.001
+"""The log scale's floor (seconds); the linear scale starts at 0."""
 SCALE_HIGH = 10.0
 DECADES = ((10.0, "10 s"), (1.0, "1 s"), (0.1, "100 ms"), (0.01, "10 ms"))
 LABEL_WIDTH = 7
@@ -29,8 +30,9 @@ GOOD, WARN = 0.01, 0.1
 
 SEVERITY_STYLES = ("green", "yellow", "bold red")
 
-Picture = tuple[Size, tuple[int, ...], tuple[str, ...]]
-"""What a graph shows: its size, and each column's height and colour."""
+Picture = tuple[Size, tuple[int, ...], tuple[str, ...], float | None]
+"""What a graph shows: its size, each column's height and colour, and the
+linear scale's top (None on the log scale)."""
 
 
 def severity_style(seconds: float | None) -> str:
@@ -40,12 +42,30 @@ def severity_style(seconds: float | None) -> str:
     return "yellow" if seconds < WARN else "bold red"
 
 
-def scale_fraction(seconds: float | None) -> float:
-    """Where ``seconds`` sits on the log scale: 0.0 at 1 ms or less, 1.0 at 10 s."""
+def scale_fraction(seconds: float | None, top: float | None = None) -> float:
+    """Where ``seconds`` sits on the scale, from 0.0 to 1.0.
+
+    On the log scale (``top`` None) 1 ms or less is 0.0 and 10 s is 1.0; on
+    a linear one 0 is 0.0 and ``top`` is 1.0.
+    """
+    if top is not None:
+        return min(1.0, max(0.0, (seconds or 0.0) / top))
     if not seconds or seconds <= SCALE_LOW:
         return 0.0
     span = math.log10(SCALE_HIGH / SCALE_LOW)
     return min(1.0, math.log10(seconds / SCALE_LOW) / span)
+
+
+THRESHOLDS = ((0.05, "50 ms long task"), (0.016, "16 ms frame"))
+"""Lines drawn across the graph: a frame at 60 Hz, and a browser's long task."""
+LINEAR_TOPS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+"""The linear scale's top: the first of these at or above the largest value."""
+
+
+def linear_top(values: tuple[float | None, ...]) -> float:
+    """A round top for a linear scale that fits every value shown."""
+    largest = max((v for v in values if v is not None), default=0.0)
+    return next((top for top in LINEAR_TOPS if top >= largest), LINEAR_TOPS[-1])
 
 
 class LagGraph(Widget):
@@ -70,10 +90,18 @@ class LagGraph(Widget):
     )
     """One value (seconds) per column, oldest first; None where nothing was seen."""
 
+    linear: reactive[bool] = reactive(False, layout=False, repaint=False)
+    """A linear scale from 0 to a round top, instead of the log scale: a 100 ms
+    spike then towers over 5 ms of jitter instead of standing one row above."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._lines: list[Strip] | None = None
         self._picture: Picture | None = None
+
+    def watch_linear(self) -> None:
+        self._lines = self._picture = None
+        self.refresh()
 
     @property
     def columns(self) -> int:
@@ -113,9 +141,10 @@ class LagGraph(Widget):
         height, width = max(1, self.size.height), self.columns
         shown: list[float | None] = list(self.values)[-width:]
         values = [None] * (width - len(shown)) + shown
-        levels = tuple(round(scale_fraction(v) * height * 8) for v in values)
+        top = linear_top(tuple(values)) if self.linear else None
+        levels = tuple(round(scale_fraction(v, top) * height * 8) for v in values)
         colours = tuple(severity_style(v) for v in values)
-        return self.size, levels, colours
+        return self.size, levels, colours, top
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
@@ -124,40 +153,49 @@ class LagGraph(Widget):
             return self._lines[y]
         return Strip.blank(self.size.width, self.rich_style)
 
-    def _label_rows(self, height: int) -> dict[int, str]:
+    @staticmethod
+    def _row_of(value: float, height: int, top: float | None) -> int:
+        return height - 1 - min(height - 1, int(scale_fraction(value, top) * height))
+
+    def _label_rows(self, height: int, top: float | None) -> dict[int, str]:
         rows: dict[int, str] = {}
-        for value, label in DECADES:
-            row = height - 1 - min(height - 1, int(scale_fraction(value) * height))
-            rows.setdefault(row, label)
+        marks = DECADES if top is None else ((top, format_seconds(top)), (top / 2, ""))
+        for value, label in marks:
+            rows.setdefault(self._row_of(value, height, top), label)
+        return rows
+
+    def _threshold_rows(self, height: int, top: float | None) -> dict[int, str]:
+        """The rows the threshold lines cross, with their labels (top wins)."""
+        rows: dict[int, str] = {}
+        if height < 3:
+            return rows  # too short to tell a line from the bars
+        for value, label in THRESHOLDS:
+            if top is not None and value > top:
+                continue
+            rows.setdefault(self._row_of(value, height, top), label)
         return rows
 
     def _draw(self, picture: Picture | None = None) -> list[Strip]:
         height = max(1, self.size.height)
-        self._picture = _, levels, colours = picture or self._cells()
+        self._picture = _, levels, colours, top = picture or self._cells()
         base = self.rich_style
         styles = {name: base + Style.parse(name) for name in SEVERITY_STYLES}
         label_style = base + Style(dim=True)
-        labels = self._label_rows(height)
+        line_style = base + Style(dim=True)
+        labels = self._label_rows(height, top)
+        thresholds = self._threshold_rows(height, top)
         lines = []
         for row in range(height):
             floor = (height - 1 - row) * 8
-            segments = [
-                Segment(f"{labels.get(row, ''):>{LABEL_WIDTH - 1}}┤", label_style)
-            ]
-            run_style: Style | None = None
-            run: list[str] = []
+            gutter = f"{labels.get(row, ''):>{LABEL_WIDTH - 1}}┤"
+            cells: list[tuple[str, Style]] = []
             for colour, level in zip(colours, levels, strict=True):
                 fill = min(8, max(0, level - floor))
-                style = styles[colour] if fill else run_style
-                if style is not run_style and run:
-                    segments.append(Segment("".join(run), run_style or base))
-                    run = []
-                run_style = style
-                run.append(BLOCKS[fill])
-            if run:
-                segments.append(Segment("".join(run), run_style or base))
-            lines.append(Strip(segments, self.size.width))
-        return lines
+                cells.append((BLOCKS[fill], styles[colour]) if fill else (" ", base))
+            if row in thresholds:
+                _rule(cells, f" {thresholds[row]} ", line_style)
+            lines.append(Strip([Segment(gutter, label_style), *_runs(cells)]))
+        return [line.crop_extend(0, self.size.width, base) for line in lines]
 
 
 class StatsLine(Widget):
@@ -191,3 +229,32 @@ class StatsLine(Widget):
             text.append(f"{gap}{label} ", style="dim")
             text.append(f"{format_seconds(value):>6}", style=severity_style(value))
         return text
+
+
+def _rule(cells: list[tuple[str, Style]], label: str, style: Style) -> None:
+    """Draw a dashed line with ``label`` at its right end, on the empty cells only.
+
+    Bars are never covered: the line runs behind them.
+    """
+    width = len(cells)
+    text = "╌" * max(0, width - len(label) - 2) + label
+    text = text[-width:].rjust(width, "╌")
+    for index, char in enumerate(text):
+        if cells[index][0] == " ":
+            cells[index] = (char, style)
+
+
+def _runs(cells: list[tuple[str, Style]]) -> list[Segment]:
+    """One segment per run of cells of the same style."""
+    segments: list[Segment] = []
+    run: list[str] = []
+    run_style: Style | None = None
+    for char, style in cells:
+        if style is not run_style and run:
+            segments.append(Segment("".join(run), run_style))
+            run = []
+        run_style = style
+        run.append(char)
+    if run:
+        segments.append(Segment("".join(run), run_style))
+    return segments
