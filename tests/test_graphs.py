@@ -207,3 +207,18 @@ async def test_the_scale_toggles_and_the_long_task_line_is_drawn() -> None:
         assert linear_rows[0].lstrip().startswith("100 ms")  # a round top
         # On a linear scale the 100 ms spike stands far taller than 3 ms.
         assert sum("█" in row for row in linear_rows) > spike_log
+
+
+async def test_runs_are_marked_and_time_has_an_axis(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db, live=False, clock=lambda: 100.0)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        panel = app.main.heartbeat
+        panel.mark_run(7, 95.0)
+        panel.end_run(7, 97.0)
+        panel.redraw()
+        await pilot.pause()
+        graph = app.query_one("#lag-graph", LagGraph)
+        assert "#7" in row_text(graph, 0)
+        axis = app.query_one("#time-axis").render_line(0).text
+        assert "-10 s" in axis and axis.rstrip().endswith("now")

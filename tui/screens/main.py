@@ -174,8 +174,9 @@ class MainScreen(Screen[None]):
         )
 
     def run_started(self, number: int, spec: RunSpec) -> None:
-        """A row for the run, and a line in the events."""
+        """A row for the run, a mark on the graph, and a line in the events."""
         self.results_table.add_running(number, spec.label)
+        self.heartbeat.mark_run(number, self._clock())
         blocks = " (blocks the loop on purpose)" if spec.pattern.blocks_loop else ""
         self.events.add(f"#{number} {spec.label}: GET {spec.url}{blocks}")
 
@@ -188,6 +189,7 @@ class MainScreen(Screen[None]):
         self.query_one(BigFigure).show(result)
         self.results_table.finish(result)
         self.stall_line.result = result
+        self.heartbeat.end_run(result.number, self._clock())
         worst = worst_stall(result)
         line = views_line(worst.location) if worst is not None else None
         if line is not None and self._shown is result.spec.pattern:

@@ -1,6 +1,8 @@
 """The heartbeat: loop lag and ping latency on one shared log scale, live."""
 
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -9,7 +11,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 
 from tui.timeline import Timeline
-from tui.widgets.lag_graph import LagGraph, StatsLine
+from tui.widgets.lag_graph import LagGraph, Mark, StatsLine, TimeAxis
 from tui.widgets.pulse import Pulse
 
 COLUMN_SECONDS = 0.25
@@ -20,6 +22,8 @@ CALM_FPS = 2
 is a screen update written to the terminal, the idle app's largest cost; at
 this rate the whole app idles at about 2.5 % of one core (benchmarks/ui_idle.py).
 """
+MARKED_RUNS = 64
+"""Runs remembered for the marks along the lag graph's top."""
 LINGER_SECONDS = 3.0
 """How long the busy rate outlasts the last request, so the aftermath (pings
 catching up, the last columns) is drawn as smoothly as the run."""
@@ -68,12 +72,14 @@ class HeartbeatPanel(Vertical):
         self._figures: Callable[[], None] | None = None
         self._figures_every = 0.0
         self._figures_due = 0.0
+        self._runs: deque[tuple[int, float, float | None]] = deque(maxlen=MARKED_RUNS)
 
     def compose(self) -> ComposeResult:
         yield StatsLine("loop lag", id="lag-stats")
         yield LagGraph(id="lag-graph")
         yield StatsLine("ping", id="ping-stats")
         yield LagGraph(id="ping-graph")
+        yield TimeAxis(COLUMN_SECONDS, id="time-axis")
         yield Pulse(id="pulse", clock=self.clock)
 
     def on_mount(self) -> None:
@@ -189,11 +195,38 @@ class HeartbeatPanel(Vertical):
             (self.query_one("#ping-graph", LagGraph), self.ping_timeline),
         ):
             graph.values = tuple(timeline.values(now, graph.columns))
+        lag_graph = self.query_one("#lag-graph", LagGraph)
+        lag_graph.marks = self._marks(now, lag_graph.columns)
+
+    def mark_run(self, number: int, started: float) -> None:
+        """A run began at ``started`` (the panel's clock)."""
+        self._runs.append((number, started, None))
+
+    def end_run(self, number: int, ended: float) -> None:
+        """Run ``number`` ended at ``ended``."""
+        self._runs = deque(
+            (n, s, ended if n == number else e) for n, s, e in self._runs
+        )
+        self._runs = deque(self._runs, maxlen=MARKED_RUNS)
+
+    def _marks(self, now: float, count: int) -> tuple[Mark, ...]:
+        """Each run's first and last column on a graph ``count`` columns wide."""
+        newest = math.floor(now / COLUMN_SECONDS)
+        oldest = newest - count + 1
+        marks = []
+        for number, started, ended in self._runs:
+            first = math.floor(started / COLUMN_SECONDS) - oldest
+            last = math.floor((ended if ended is not None else now) / COLUMN_SECONDS)
+            last -= oldest
+            if last >= 0 and first < count:
+                marks.append((max(first, 0), min(last, count - 1), f"#{number}"))
+        return tuple(marks)
 
     def clear(self) -> None:
         """Forget the history on screen, and the figures with it."""
         self.lag_timeline.clear()
         self.ping_timeline.clear()
+        self._runs.clear()
         self.cleared_at = self.clock()
         self._last_lag = self._last_ping = None
         self.show_stats(None, None, None, None)

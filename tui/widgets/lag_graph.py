@@ -30,9 +30,11 @@ GOOD, WARN = 0.01, 0.1
 
 SEVERITY_STYLES = ("green", "yellow", "bold red")
 
-Picture = tuple[Size, tuple[int, ...], tuple[str, ...], float | None]
-"""What a graph shows: its size, each column's height and colour, and the
-linear scale's top (None on the log scale)."""
+Mark = tuple[int, int, str]
+"""A run on the graph: its first and last column, and its label (``#3``)."""
+Picture = tuple[Size, tuple[int, ...], tuple[str, ...], float | None, tuple[Mark, ...]]
+"""What a graph shows: its size, each column's height and colour, the linear
+scale's top (None on the log scale) and the runs marked along its top."""
 
 
 def severity_style(seconds: float | None) -> str:
@@ -90,6 +92,9 @@ class LagGraph(Widget):
     )
     """One value (seconds) per column, oldest first; None where nothing was seen."""
 
+    marks: reactive[tuple[Mark, ...]] = reactive(tuple, layout=False, repaint=False)
+    """Runs to mark along the top row, so a spike can be told to a run."""
+
     linear: reactive[bool] = reactive(False, layout=False, repaint=False)
     """A linear scale from 0 to a round top, instead of the log scale: a 100 ms
     spike then towers over 5 ms of jitter instead of standing one row above."""
@@ -107,6 +112,9 @@ class LagGraph(Widget):
     def columns(self) -> int:
         """How many data columns fit beside the axis labels."""
         return max(1, self.size.width - LABEL_WIDTH)
+
+    def watch_marks(self) -> None:
+        self.watch_values()
 
     def watch_values(self) -> None:
         picture = self._cells()
@@ -144,7 +152,7 @@ class LagGraph(Widget):
         top = linear_top(tuple(values)) if self.linear else None
         levels = tuple(round(scale_fraction(v, top) * height * 8) for v in values)
         colours = tuple(severity_style(v) for v in values)
-        return self.size, levels, colours, top
+        return self.size, levels, colours, top, self.marks
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None:
@@ -177,7 +185,7 @@ class LagGraph(Widget):
 
     def _draw(self, picture: Picture | None = None) -> list[Strip]:
         height = max(1, self.size.height)
-        self._picture = _, levels, colours, top = picture or self._cells()
+        self._picture = _, levels, colours, top, marks = picture or self._cells()
         base = self.rich_style
         styles = {name: base + Style.parse(name) for name in SEVERITY_STYLES}
         label_style = base + Style(dim=True)
@@ -194,6 +202,8 @@ class LagGraph(Widget):
                 cells.append((BLOCKS[fill], styles[colour]) if fill else (" ", base))
             if row in thresholds:
                 _rule(cells, f" {thresholds[row]} ", line_style)
+            if row == 0 and height >= 3:
+                _mark_runs(cells, marks, base + Style(bold=True))
             lines.append(Strip([Segment(gutter, label_style), *_runs(cells)]))
         return [line.crop_extend(0, self.size.width, base) for line in lines]
 
@@ -258,3 +268,48 @@ def _runs(cells: list[tuple[str, Style]]) -> list[Segment]:
     if run:
         segments.append(Segment("".join(run), run_style))
     return segments
+
+
+def _mark_runs(
+    cells: list[tuple[str, Style]], marks: tuple[Mark, ...], style: Style
+) -> None:
+    """``#3─────╴`` over each run's columns, on the empty cells only."""
+    width = len(cells)
+    for first, last, label in marks:
+        text = (label + "─" * max(0, last - first + 1 - len(label)))[:-1] + "╴"
+        for offset, char in enumerate(text):
+            index = first + offset
+            if 0 <= index < width and cells[index][0] == " ":
+                cells[index] = (char, style)
+
+
+class TimeAxis(Widget):
+    """``-30 s ┴ … -20 s ┴ … -10 s ┴ … now`` under the graphs, column for column."""
+
+    DEFAULT_CSS = """
+    TimeAxis {
+        height: 1;
+    }
+    """
+
+    def __init__(self, column_seconds: float, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.column_seconds = column_seconds
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y or width <= LABEL_WIDTH:
+            return Strip.blank(width, self.rich_style)
+        columns = width - LABEL_WIDTH
+        cells = [" "] * columns
+        every = max(1, round(10 / self.column_seconds))  # a mark every 10 s
+        for back in range(every, columns, every):
+            label = f"-{back * self.column_seconds:g} s┴"
+            end = columns - back
+            start = end - len(label) + 1
+            if start >= 0:
+                cells[start : end + 1] = label
+        cells[-3:] = "now"
+        text = " " * LABEL_WIDTH + "".join(cells)
+        style = self.rich_style + Style(dim=True)
+        return Strip([Segment(text, style)]).crop_extend(0, width, self.rich_style)
