@@ -2,7 +2,7 @@
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
 from tui.client import RunResult
@@ -16,17 +16,32 @@ class BigFigure(Vertical):
         height: auto;
         align-horizontal: center;
     }
-    BigFigure Digits {
+    BigFigure Horizontal {
+        height: auto;
         width: auto;
     }
-    BigFigure Static {
+    BigFigure Digits {
+        width: auto;
+        text-style: bold;
+    }
+    BigFigure #big-unit {
+        width: auto;
+        height: 3;
+        content-align: left bottom;
+        padding-left: 1;
+        text-style: bold;
+    }
+    BigFigure #big-label {
         width: auto;
     }
     """
 
     def compose(self) -> ComposeResult:
-        yield Digits("-", id="big-digits")
-        yield Static("worst loop lag of the last run, in ms", id="big-label")
+        # The unit beside the digits, on their last line: never wrapped below.
+        with Horizontal():
+            yield Digits("-", id="big-digits")
+            yield Static("ms", id="big-unit")
+        yield Static("worst loop lag of the last run", id="big-label")
 
     _result: RunResult | None = None
 
@@ -50,6 +65,6 @@ class BigFigure(Vertical):
             f"{lag_ms:.0f}" if lag_ms >= 10 else f"{lag_ms:.1f}"
         )
         label = Text()
-        label.append("ms worst loop lag: ", style="bold")
+        label.append("worst loop lag: ", style="bold")
         label.append(f"#{result.number} {result.label}: {result.verdict}")
         self.query_one("#big-label", Static).update(label)
