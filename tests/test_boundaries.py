@@ -30,6 +30,7 @@ ENGINE_ENTRIES = {TUI / "bench.py", TUI / "cli.py"}
 MEASURING = {
     TUI / name
     for name in (
+        "archive.py",
         "framenames.py",
         "heartbeat.py",
         "loophistory.py",

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.bench import MAX_REQUESTS_IN_FLIGHT, MAX_RUNS_IN_FLIGHT, Bench, RunRefused
+from tui.bench import MAX_REQUESTS_IN_FLIGHT, MAX_RUNS_IN_FLIGHT, Bench
 from tui.patterns import PATTERNS, find
+from tui.reservation import RunRefused
 from tui.runs import (
     LATENCY_STEPS_MS,
     MAX_BURST,

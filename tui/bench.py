@@ -14,18 +14,19 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.archive import SessionArchive
 from tui.client import RunClient, RunResult
 from tui.export import Session
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import get
-from tui.loopstats import percentile
+from tui.loopstats import Sample, Stall, percentile
 from tui.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
 from tui.owners import LOOPBEAT, OWNER
 from tui.probe import PingProbe, PingSample
+from tui.reservation import Batch, Reservation, RunRefused
 from tui.runs import MAX_BURST, RunSpec, check_latency
 
 MAX_RUNS_IN_FLIGHT = 3
@@ -41,42 +42,6 @@ PING_CAPACITY = 2_000
 WARM_UP_URLS = ("/ping", "/async/get-count")
 """Django compiles URL patterns and SQL on first use, on the loop thread; they
 are requested once before the first run so that cost is not measured."""
-
-
-class RunRefused(Exception):
-    """A run was not accepted now; the message says why, for the screen."""
-
-
-@dataclass
-class Reservation:
-    """Room for one or more runs, taken when they were asked for.
-
-    Taken before any request is sent, so runs asked for together cannot all
-    pass the limit; given back with ``release`` (at most once).
-    """
-
-    specs: tuple[RunSpec, ...]
-    """What to run, in order, each with the latency that will apply."""
-    requests: int
-    _bench: "Bench"
-    released: bool = False
-
-    def release(self) -> None:
-        """Give the room back; later calls do nothing."""
-        if not self.released:
-            self.released = True
-            self._bench._release(self)
-
-
-@dataclass
-class Batch:
-    """What ``Bench.run_reserved`` did: the results, or where and why it stopped."""
-
-    results: list[RunResult] = field(default_factory=list)
-    problem: str | None = None
-    """The failure that ended the batch early (``Type: message``), if any."""
-    failed_number: int | None = None
-    """The number of the run that failed, if it had started."""
 
 
 class Bench:
@@ -109,6 +74,8 @@ class Bench:
         self._asgi_app = asgi_app
         self._on_ping = on_ping
         self.monitor: LoopMonitor | None = None
+        self.archive: SessionArchive | None = None
+        """Every tick, ping and stall of the session, on disk (for exports)."""
         self.probe: PingProbe | None = None
         self._client: RunClient | None = None
         self.results: deque[RunResult] = deque(maxlen=MAX_RESULTS)
@@ -149,13 +116,28 @@ class Bench:
             excluded_files=(netsim.__file__,),
         )
         self.monitor.start()
+        self.archive = SessionArchive()
+        self.monitor.subscribe(self._archive_item)
         self.probe = PingProbe(
-            self._asgi_app, capacity=PING_CAPACITY, on_sample=self._on_ping
+            self._asgi_app, capacity=PING_CAPACITY, on_sample=self._ping_seen
         )
         self.probe.start()
         for url in WARM_UP_URLS:
             await get(self._asgi_app, url)
         self._client = RunClient(self._asgi_app, self.monitor, self.probe)
+
+    def _archive_item(self, item: Sample | Stall) -> None:
+        if self.archive is not None:
+            if isinstance(item, Sample):
+                self.archive.add_tick(item)
+            else:
+                self.archive.add_stall(item)
+
+    def _ping_seen(self, sample: PingSample) -> None:
+        if self.archive is not None:
+            self.archive.add_ping(sample.due, sample.latency)
+        if self._on_ping is not None:
+            self._on_ping(sample)
 
     async def stop(self) -> None:
         """Stop the probe and the monitor; safe to call more than once.
@@ -173,6 +155,9 @@ class Bench:
         if self._frozen:
             thaw_survivors()
             self._frozen = False
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
 
     async def __aenter__(self) -> "Bench":
         await self.start()
@@ -232,7 +217,7 @@ class Bench:
         self._runs_in_flight += 1
         self._requests_in_flight += requests
         resolved = tuple(spec.at_latency(self._latency_ms) for spec in specs)
-        return Reservation(resolved, requests, self)
+        return Reservation(resolved, requests, self._release)
 
     def _release(self, reservation: Reservation) -> None:
         self._runs_in_flight -= 1
@@ -366,7 +351,9 @@ class Bench:
         if self.monitor is None:
             raise RunRefused("nothing measured yet")
         meta = {**self.metadata(), **extra}
-        return Session.capture(self.results, self.monitor, self.probe, meta)
+        return Session.capture(
+            self.results, self.monitor, self.probe, meta, archive=self.archive
+        )
 
 
 def _quiet_about_abandoned(loop: asyncio.AbstractEventLoop, context: dict) -> None:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from textual.app import App
 from textual.message_pump import MessagePump
 
-from tui.bench import Bench, Reservation, RunRefused
+from tui.bench import Bench
 from tui.messages import RunsFinished
+from tui.reservation import Reservation, RunRefused
 from tui.runs import RunSpec
 from tui.screens.main import MainScreen
 

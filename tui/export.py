@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
+from tui.archive import SessionArchive
 from tui.client import RunResult
 from tui.files import free_stem, write_all_or_nothing
 from tui.formatting import describe_stall
@@ -89,29 +90,47 @@ class Session:
         monitor: LoopMonitor,
         probe: PingProbe | None = None,
         meta: Mapping[str, Any] | None = None,
+        archive: SessionArchive | None = None,
     ) -> Self:
-        """Copy everything a live monitor and probe still hold; call it on the loop.
+        """Copy what the session measured; call it on the loop.
 
         Args:
             results: The runs to include.
             monitor: The running (or stopped) loop monitor.
             probe: The ping probe, if there was one.
             meta: Extra facts; they override the monitor's own on a clash.
+            archive: The whole session's ticks, pings and stalls; without it,
+                what the monitor and the probe still hold (their window).
         """
-        return cls(
-            results=tuple(results),
+        if archive is not None:
+            samples = tuple(archive.ticks())
+            pings = tuple(PingSample(due, latency) for due, latency in archive.pings())
+            # The monitor's own list is complete for what it still holds (an
+            # ended stall reaches the archive a moment later, on the loop);
+            # the archive adds whatever is older than that.
+            recent = [replace(stall) for stall in monitor.stalls]
+            oldest = recent[0].start if recent else math.inf
+            older = [stall for stall in archive.stalls() if stall.start < oldest]
+            stalls = tuple(older + recent)
+        else:
             # -inf: all the monitor kept, not just its statistics window.
-            samples=tuple(monitor.samples(since=-math.inf)),
-            busy_periods=tuple(monitor.busy_periods(since=-math.inf)),
-            pings=tuple(probe.samples()) if probe is not None else (),
+            samples = tuple(monitor.samples(since=-math.inf))
+            pings = tuple(probe.samples()) if probe is not None else ()
             # Stall is mutable (the watchdog fills in the duration): copy it,
             # so the snapshot cannot change after it was taken.
-            stalls=tuple(replace(stall) for stall in monitor.stalls),
+            stalls = tuple(replace(stall) for stall in monitor.stalls)
+        return cls(
+            results=tuple(results),
+            samples=samples,
+            busy_periods=tuple(monitor.busy_periods(since=-math.inf)),
+            pings=pings,
+            stalls=stalls,
             meta={
                 "interval_s": monitor.interval,
-                # Ticks and busy periods cover this much, up to the snapshot;
-                # runs and stalls are kept by count and may be older.
+                # Busy periods cover this much, up to the snapshot; ticks,
+                # pings and stalls the whole session when archived.
                 "heartbeat_window_s": monitor.window,
+                "whole_session": archive is not None,
                 "monitor_mode": monitor.mode,
                 "stall_threshold_s": monitor.stall_threshold,
                 **(meta or {}),

@@ -9,7 +9,7 @@ sentence for the screen.
 import asyncio
 from pathlib import Path
 
-from tui.bench import Bench, RunRefused
+from tui.bench import Bench
 from tui.export import (
     ExportError,
     Session,
@@ -17,6 +17,7 @@ from tui.export import (
     export_stem,
 )
 from tui.files import free_stem, write_atomically
+from tui.reservation import RunRefused
 
 __all__ = ["ExportError", "export_files", "save_screenshot"]
 

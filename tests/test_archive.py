@@ -1,0 +1,66 @@
+"""The session archive: every tick, ping and stall on disk, whole in exports."""
+
+import asyncio
+import math
+from pathlib import Path
+from time import perf_counter
+
+from tui import archive as archive_module
+from tui.archive import SessionArchive
+from tui.bench import Bench
+from tui.loopstats import CauseSplit, Sample, Stall
+
+
+def test_ticks_pings_and_stalls_read_back_as_they_went_in(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(archive_module, "BUFFER", 7)  # several flushes
+    archive = SessionArchive(tmp_path)
+    ticks = [Sample(t * 0.005, t / 1000) for t in range(50)]
+    pings = [(t * 0.05, 0.001 * t) for t in range(20)]
+    stalls = [
+        Stall(1.0, 0.2, "demoapp/views.py:42 in books_sync", "x.py:1 in f", ("a", "b")),
+        Stall(
+            2.0,
+            0.3,
+            None,
+            "y.py:2 in g",
+            (),
+            late=True,
+            owner="demo",
+            split=CauseSplit(0.1, 0.15, 0.05),
+            culprit="Thread-1 at z.py:3",
+        ),
+    ]
+    for tick in ticks:
+        archive.add_tick(tick)
+    for due, latency in pings:
+        archive.add_ping(due, latency)
+    for stall in stalls:
+        archive.add_stall(stall)
+
+    assert archive.ticks() == ticks
+    assert archive.pings() == pings
+    assert archive.stalls() == stalls
+    assert archive.counts == {"ticks": 50, "pings": 20, "stalls": 2}
+    archive.add_tick(Sample(9.0, 0.0))  # reading does not end the archive
+    assert archive.ticks()[-1] == Sample(9.0, 0.0)
+    archive.close()
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+async def test_an_export_keeps_ticks_older_than_the_monitors_window(demo_db) -> None:
+    bench = Bench(demo_db, window=0.2)
+    async with bench:
+        started = perf_counter()
+        await asyncio.sleep(1.0)
+        assert bench.monitor is not None
+        in_memory = bench.monitor.samples(since=-math.inf)
+        session = bench.snapshot()
+    # The monitor forgot the first ticks; the export did not.
+    assert in_memory[0].t > started + 0.3
+    assert session.samples[0].t < started + 0.1
+    assert len(session.samples) > 2 * len(in_memory)
+    assert session.meta["whole_session"] is True
+    assert len(session.pings) >= 1
+    assert bench.archive is None  # removed with the session
