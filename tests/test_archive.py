@@ -2,8 +2,11 @@
 
 import asyncio
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from time import perf_counter
+
+import pytest
 
 from tui import archive as archive_module
 from tui.archive import SessionArchive
@@ -49,6 +52,22 @@ def test_ticks_pings_and_stalls_read_back_as_they_went_in(
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 
 
+def test_a_cut_reads_up_to_its_moment_from_another_thread(tmp_path: Path) -> None:
+    archive = SessionArchive(tmp_path)
+    for t in range(10):
+        archive.add_tick(Sample(float(t), 0.0))
+    cut = archive.cut()
+    for t in range(10, 20):  # the archive keeps growing after the cut
+        archive.add_tick(Sample(float(t), 0.0))
+    with ThreadPoolExecutor(1) as pool:
+        ticks = pool.submit(cut.ticks).result()
+    assert [tick.t for tick in ticks] == [float(t) for t in range(10)]
+    assert len(archive.ticks()) == 20
+    archive.close()
+    with pytest.raises(OSError):
+        cut.ticks()
+
+
 async def test_an_export_keeps_ticks_older_than_the_monitors_window(demo_db) -> None:
     bench = Bench(demo_db, window=0.2)
     async with bench:
@@ -56,7 +75,8 @@ async def test_an_export_keeps_ticks_older_than_the_monitors_window(demo_db) -> 
         await asyncio.sleep(1.0)
         assert bench.monitor is not None
         in_memory = bench.monitor.samples(since=-math.inf)
-        session = bench.snapshot()
+        session = await bench.snapshot_off_loop()
+        assert bench.snapshot().samples[: len(session.samples)] == session.samples
     # The monitor forgot the first ticks; the export did not.
     assert in_memory[0].t > started + 0.3
     assert session.samples[0].t < started + 0.1

@@ -11,9 +11,10 @@ removed when the archive closes. Standard library only.
 """
 
 import json
+import os
 import struct
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
@@ -64,27 +65,74 @@ class SessionArchive:
     def _flush(self, kind: str) -> None:
         pending = self._pending[kind]
         if pending:
-            file = self._files[kind]
-            file.seek(0, 2)
-            file.write(b"".join(pending))
+            # Files are only appended to, and read with pread: the position
+            # always stays at the end.
+            self._files[kind].write(b"".join(pending))
             pending.clear()
 
-    def _read(self, kind: str) -> bytes:
-        self._flush(kind)
-        file = self._files[kind]
-        file.seek(0)
-        return file.read()
+    def cut(self) -> "ArchiveCut":
+        """Everything archived so far, to be read from any thread.
+
+        Cheap, for the loop: it writes out what is pending and notes where
+        each file ends. Reading the cut (the slow part, for a long session)
+        can then happen in a worker thread while the archive keeps growing.
+        """
+        sizes = {}
+        for kind, file in self._files.items():
+            self._flush(kind)
+            file.flush()
+            sizes[kind] = file.tell()
+        return ArchiveCut({k: f.fileno() for k, f in self._files.items()}, sizes)
 
     def ticks(self) -> list[Sample]:
         """Every tick so far, oldest first."""
-        return [Sample(t, lag) for t, lag in _RECORD.iter_unpack(self._read("ticks"))]
+        return self.cut().ticks()
 
     def pings(self) -> list[tuple[float, float]]:
         """Every ping so far as (when due, latency), oldest first."""
-        return list(_RECORD.iter_unpack(self._read("pings")))
+        return self.cut().pings()
 
     def stalls(self) -> list[Stall]:
         """Every stall so far, oldest first."""
+        return self.cut().stalls()
+
+    def close(self) -> None:
+        """Remove the files; the archive and its cuts cannot be read after this."""
+        for file in self._files.values():
+            file.close()
+
+
+@dataclass(frozen=True)
+class ArchiveCut:
+    """The archive up to one moment; reads with ``os.pread``, so any thread can.
+
+    Raises ``OSError`` on reading once the archive has been closed.
+    """
+
+    _fds: dict[str, int]
+    sizes: dict[str, int]
+    """Bytes of each kind up to the cut."""
+
+    def _read(self, kind: str) -> bytes:
+        size = self.sizes[kind]
+        data = os.pread(self._fds[kind], size, 0)
+        while len(data) < size:  # a short read: ask for the rest
+            more = os.pread(self._fds[kind], size - len(data), len(data))
+            if not more:
+                break
+            data += more
+        return data
+
+    def ticks(self) -> list[Sample]:
+        """Every tick up to the cut, oldest first."""
+        return [Sample(t, lag) for t, lag in _RECORD.iter_unpack(self._read("ticks"))]
+
+    def pings(self) -> list[tuple[float, float]]:
+        """Every ping up to the cut as (when due, latency), oldest first."""
+        return list(_RECORD.iter_unpack(self._read("pings")))
+
+    def stalls(self) -> list[Stall]:
+        """Every stall up to the cut, oldest first."""
         stalls = []
         for line in self._read("stalls").splitlines():
             data = json.loads(line)
@@ -92,8 +140,3 @@ class SessionArchive:
             data["stack"] = tuple(data["stack"])
             stalls.append(Stall(**data, split=CauseSplit(**split) if split else None))
         return stalls
-
-    def close(self) -> None:
-        """Remove the files; the archive cannot be read after this."""
-        for file in self._files.values():
-            file.close()

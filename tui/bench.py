@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tui.archive import SessionArchive
+from tui.archive import ArchiveCut, SessionArchive
 from tui.client import RunClient, RunResult
 from tui.export import Session
 from tui.heartbeat import LoopMonitor
@@ -343,17 +343,34 @@ class Bench:
         }
 
     def snapshot(self, **extra: Any) -> Session:
-        """Everything measured so far, frozen, with ``extra`` facts added.
+        """The whole session so far, frozen, with ``extra`` facts added.
+
+        Reads the archive on the calling thread, the loop's: for when nothing
+        is being measured any more (the end of a headless report).
 
         Raises:
             RunRefused: before the instruments have started.
         """
+        session, cut = self._capture(extra)
+        return session if cut is None else session.with_archive(cut)
+
+    async def snapshot_off_loop(self, **extra: Any) -> Session:
+        """As ``snapshot``, reading the archive in a worker thread.
+
+        An hour's archive is hundreds of thousands of ticks; unpacking them on
+        the loop would show up as a stall in the very session being exported.
+        """
+        session, cut = self._capture(extra)
+        if cut is None:
+            return session
+        return await asyncio.to_thread(session.with_archive, cut)
+
+    def _capture(self, extra: dict[str, Any]) -> tuple[Session, ArchiveCut | None]:
         if self.monitor is None:
             raise RunRefused("nothing measured yet")
         meta = {**self.metadata(), **extra}
-        return Session.capture(
-            self.results, self.monitor, self.probe, meta, archive=self.archive
-        )
+        session = Session.capture(self.results, self.monitor, self.probe, meta)
+        return session, self.archive.cut() if self.archive is not None else None
 
 
 def _quiet_about_abandoned(loop: asyncio.AbstractEventLoop, context: dict) -> None:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
-from tui.archive import SessionArchive
+from tui.archive import ArchiveCut
 from tui.client import RunResult
 from tui.files import free_stem, write_all_or_nothing
 from tui.formatting import describe_stall
@@ -90,35 +90,24 @@ class Session:
         monitor: LoopMonitor,
         probe: PingProbe | None = None,
         meta: Mapping[str, Any] | None = None,
-        archive: SessionArchive | None = None,
     ) -> Self:
-        """Copy what the session measured; call it on the loop.
+        """Copy what the monitor and the probe still hold; call it on the loop.
+
+        That is their window (60 s in the app); ``with_archive`` adds the
+        rest of the session.
 
         Args:
             results: The runs to include.
             monitor: The running (or stopped) loop monitor.
             probe: The ping probe, if there was one.
             meta: Extra facts; they override the monitor's own on a clash.
-            archive: The whole session's ticks, pings and stalls; without it,
-                what the monitor and the probe still hold (their window).
         """
-        if archive is not None:
-            samples = tuple(archive.ticks())
-            pings = tuple(PingSample(due, latency) for due, latency in archive.pings())
-            # The monitor's own list is complete for what it still holds (an
-            # ended stall reaches the archive a moment later, on the loop);
-            # the archive adds whatever is older than that.
-            recent = [replace(stall) for stall in monitor.stalls]
-            oldest = recent[0].start if recent else math.inf
-            older = [stall for stall in archive.stalls() if stall.start < oldest]
-            stalls = tuple(older + recent)
-        else:
-            # -inf: all the monitor kept, not just its statistics window.
-            samples = tuple(monitor.samples(since=-math.inf))
-            pings = tuple(probe.samples()) if probe is not None else ()
-            # Stall is mutable (the watchdog fills in the duration): copy it,
-            # so the snapshot cannot change after it was taken.
-            stalls = tuple(replace(stall) for stall in monitor.stalls)
+        # -inf: all the monitor kept, not just its statistics window.
+        samples = tuple(monitor.samples(since=-math.inf))
+        pings = tuple(probe.samples()) if probe is not None else ()
+        # Stall is mutable (the watchdog fills in the duration): copy it,
+        # so the snapshot cannot change after it was taken.
+        stalls = tuple(replace(stall) for stall in monitor.stalls)
         return cls(
             results=tuple(results),
             samples=samples,
@@ -128,13 +117,32 @@ class Session:
             meta={
                 "interval_s": monitor.interval,
                 # Busy periods cover this much, up to the snapshot; ticks,
-                # pings and stalls the whole session when archived.
+                # pings and stalls too, unless whole_session.
                 "heartbeat_window_s": monitor.window,
-                "whole_session": archive is not None,
+                "whole_session": False,
                 "monitor_mode": monitor.mode,
                 "stall_threshold_s": monitor.stall_threshold,
                 **(meta or {}),
             },
+        )
+
+    def with_archive(self, cut: ArchiveCut) -> Self:
+        """This snapshot with the whole session's ticks, pings and stalls.
+
+        Any thread: reading a long session's archive takes a while, and the
+        app does it off the loop it measures.
+        """
+        # The snapshot's stalls are complete for the monitor's window (an
+        # ended stall reaches the archive a moment later, on the loop); the
+        # archive adds whatever is older than that.
+        oldest = self.stalls[0].start if self.stalls else math.inf
+        older = tuple(stall for stall in cut.stalls() if stall.start < oldest)
+        return replace(
+            self,
+            samples=tuple(cut.ticks()),
+            pings=tuple(PingSample(due, latency) for due, latency in cut.pings()),
+            stalls=older + self.stalls,
+            meta={**self.meta, "whole_session": True},
         )
 
 

@@ -25,9 +25,11 @@ __all__ = ["ExportError", "export_files", "save_screenshot"]
 async def export_files(bench: Bench, chosen: Path | None) -> list[Path]:
     """Snapshot the bench's session and write it; returns the paths."""
     try:
-        session = bench.snapshot()
+        session = await bench.snapshot_off_loop()
     except RunRefused as refusal:
         raise ExportError(str(refusal)) from None
+    except OSError as error:  # the archive closed under it: the app is quitting
+        raise ExportError(f"cannot read the session: {error}") from None
     return await asyncio.to_thread(write_session, session, chosen)
 
 
