@@ -1,8 +1,11 @@
 """Builders for test data."""
 
 from tui.causes import RunCauses
-from tui.client import RunResult
+from tui.client import RequestSpan, RunResult
+from tui.export import Session
+from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.patterns import find
+from tui.probe import PingSample
 from tui.runs import RunSpec
 
 
@@ -56,4 +59,62 @@ def make_result(
         stalls=(),
         causes=make_causes(),
     )
-    return RunResult(**{**base, **changes})
+    merged = {**base, **changes}
+    if "requests" not in changes:
+        # One span per request of the burst, all alike, unless given.
+        view = merged["view_threads"]
+        span = RequestSpan(
+            merged["started"],
+            merged["wall"],
+            merged["status"],
+            merged["query_threads"],
+            view[0] if view else None,
+        )
+        merged["requests"] = (span,) * burst
+    return RunResult(**merged)
+
+
+T0 = 1000.0  # an arbitrary perf_counter origin: everything is relative to it
+WORKER = "ThreadPoolExecutor-3_0"
+STACK = ("asgi.py:10 in handle", "demoapp/views.py:42 in books_sync")
+
+
+def make_session(**changes) -> Session:
+    """A session with a run on a worker, one on the loop, a stall and pings."""
+    stall = Stall(T0 + 2.0, 0.3, "demoapp/views.py:42 in books_sync", "x", STACK)
+    base = dict(
+        results=(
+            make_result(
+                pattern="async-for",
+                started=T0 + 1.5,
+                wall=0.25,
+                query_threads=(WORKER,),
+            ),
+            make_result(
+                pattern="sync-guarded",
+                number=2,
+                burst=3,
+                started=T0 + 1.9,
+                wall=0.5,
+                query_threads=(),
+                loop_blocked=0.45,
+                error='OperationalError: no "books", sorry',
+            ),
+            make_result(
+                pattern="sync-unguarded",
+                number=3,
+                started=T0 + 3.0,
+                query_threads=("MainThread",),
+            ),
+        ),
+        samples=(Sample(T0, 0.001), Sample(T0 + 2.3, 0.3)),
+        busy_periods=(
+            BusyPeriod(T0 + 0.5, 0.01),  # below the threshold: not a long task
+            BusyPeriod(T0 + 1.0, 0.12),  # a long task without a stall
+            BusyPeriod(T0 + 2.0, 0.3),  # the stall's own period
+        ),
+        pings=(PingSample(T0 + 0.2, 0.002), PingSample(T0 + 2.05, 0.26)),
+        stalls=(stall,),
+        meta={"latency_ms": 2.0, "stall_threshold_s": 0.05},
+    )
+    return Session(**{**base, **changes})

@@ -9,213 +9,24 @@ import math
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.factories import make_causes, make_result
+from tests.factories import STACK, T0, WORKER, make_causes, make_result, make_session
 from tui import export, files
 from tui.export import (
     CSV_COLUMNS,
     ExportError,
     Session,
-    chrome_trace,
     export_session,
     session_csv,
     session_json,
 )
 from tui.files import write_atomically
 from tui.heartbeat import LoopMonitor
-from tui.loopstats import BusyPeriod, Sample, Stall
+from tui.loopstats import Sample, Stall
 from tui.probe import PingSample
-
-T0 = 1000.0  # an arbitrary perf_counter origin: everything is relative to it
-WORKER = "ThreadPoolExecutor-3_0"
-STACK = ("asgi.py:10 in handle", "demoapp/views.py:42 in books_sync")
-
-
-def make_session(**changes) -> Session:
-    """A session with a run on a worker, one on the loop, a stall and pings."""
-    stall = Stall(T0 + 2.0, 0.3, "demoapp/views.py:42 in books_sync", "x", STACK)
-    base = dict(
-        results=(
-            make_result(
-                pattern="async-for",
-                started=T0 + 1.5,
-                wall=0.25,
-                query_threads=(WORKER,),
-            ),
-            make_result(
-                pattern="sync-guarded",
-                burst=3,
-                started=T0 + 1.9,
-                wall=0.5,
-                query_threads=(),
-                loop_blocked=0.45,
-                error='OperationalError: no "books", sorry',
-            ),
-            make_result(
-                pattern="sync-unguarded",
-                started=T0 + 3.0,
-                query_threads=("MainThread",),
-            ),
-        ),
-        samples=(Sample(T0, 0.001), Sample(T0 + 2.3, 0.3)),
-        busy_periods=(
-            BusyPeriod(T0 + 0.5, 0.01),  # below the threshold: not a long task
-            BusyPeriod(T0 + 1.0, 0.12),  # a long task without a stall
-            BusyPeriod(T0 + 2.0, 0.3),  # the stall's own period
-        ),
-        pings=(PingSample(T0 + 0.2, 0.002), PingSample(T0 + 2.05, 0.26)),
-        stalls=(stall,),
-        meta={"latency_ms": 2.0, "stall_threshold_s": 0.05},
-    )
-    return Session(**{**base, **changes})
-
-
-def events(trace: dict, ph: str, name: str | None = None) -> list[dict]:
-    return [
-        e
-        for e in trace["traceEvents"]
-        if e["ph"] == ph and (name is None or e["name"] == name)
-    ]
-
-
-def thread_tids(trace: dict) -> dict[str, int]:
-    return {e["args"]["name"]: e["tid"] for e in events(trace, "M", "thread_name")}
-
-
-# The Chrome trace
-
-
-def test_trace_events_have_the_fields_the_format_requires() -> None:
-    trace = chrome_trace(make_session())
-
-    assert set(trace) == {"traceEvents", "displayTimeUnit", "otherData"}
-    assert trace["displayTimeUnit"] == "ms"
-    for event in trace["traceEvents"]:
-        assert isinstance(event["name"], str) and event["name"]
-        assert event["ph"] in {"X", "C", "M"}
-        assert isinstance(event["ts"], int | float) and event["ts"] >= 0
-        assert isinstance(event["pid"], int) and isinstance(event["tid"], int)
-        if event["ph"] == "X":
-            assert isinstance(event["dur"], int | float) and event["dur"] >= 0
-        if event["ph"] == "C":
-            values = event["args"].values()
-            assert values and all(isinstance(v, int | float) for v in values)
-    stamps = [e["ts"] for e in trace["traceEvents"]]
-    assert stamps == sorted(stamps)
-    assert json.loads(json.dumps(trace)) == trace
-
-
-def test_trace_times_are_microseconds_from_the_session_start() -> None:
-    trace = chrome_trace(make_session())
-
-    (run,) = events(trace, "X", "async-for")
-    assert run["ts"] == pytest.approx(1_500_000, abs=1)
-    assert run["dur"] == pytest.approx(0.25e6, abs=1)
-    assert min(e["ts"] for e in events(trace, "C")) == 0
-    assert trace["otherData"]["origin_perf_counter_s"] == T0
-
-
-def test_trace_names_the_process_and_puts_workers_on_their_own_tracks() -> None:
-    trace = chrome_trace(make_session())
-
-    (process,) = events(trace, "M", "process_name")
-    assert process["args"] == {"name": "loopbeat"}
-    tids = thread_tids(trace)
-    assert set(tids) == {"event loop", WORKER}
-    assert tids[WORKER] != tids["event loop"]
-    on_tid = {e["name"]: e["tid"] for e in events(trace, "X")}
-    assert on_tid["async-for"] == tids[WORKER]
-    # No query thread, or queries on MainThread: the run happened on the loop.
-    assert on_tid["sync-guarded:3"] == tids["event loop"]
-    assert on_tid["sync-unguarded"] == tids["event loop"]
-
-
-def test_trace_run_args_carry_the_measurements() -> None:
-    trace = chrome_trace(make_session())
-
-    (run,) = events(trace, "X", "sync-guarded:3")
-    assert run["args"]["burst"] == 3
-    assert run["args"]["error"] == 'OperationalError: no "books", sorry'
-    assert run["args"]["verdict"] == "raised OperationalError"
-    assert {"rows", "queries"} <= set(run["args"])
-
-
-def test_trace_shows_stalls_and_long_busy_periods_on_the_loop_track() -> None:
-    trace = chrome_trace(make_session())
-    loop = thread_tids(trace)["event loop"]
-
-    (stall,) = events(
-        trace, "X", "stall: froze 300 ms at demoapp/views.py:42 in books_sync"
-    )
-    assert stall["tid"] == loop
-    assert stall["ts"] == pytest.approx(2e6, abs=1)
-    assert stall["dur"] == pytest.approx(0.3e6, abs=1)
-    assert stall["args"]["stack"] == list(STACK)
-    # The stall's own busy period is not shown twice, the short one not at all.
-    (long_task,) = events(trace, "X", "long task")
-    assert long_task["tid"] == loop
-    assert long_task["ts"] == pytest.approx(1e6, abs=1)
-    assert long_task["dur"] == pytest.approx(0.12e6, abs=1)
-
-
-def assert_slices_nest(trace: dict) -> None:
-    """On each track, a slice lies wholly inside or wholly after the previous."""
-    open_ends: dict[int, list[float]] = {}
-    for event in events(trace, "X"):
-        stack = open_ends.setdefault(event["tid"], [])
-        while stack and stack[-1] <= event["ts"]:
-            stack.pop()
-        end = event["ts"] + event["dur"]
-        # Within a nanosecond: Perfetto keeps integer ns, float sums drift.
-        assert not stack or end <= stack[-1] + 1e-3, event
-        stack.append(end)
-
-
-def test_trace_cuts_a_block_overhanging_its_run_so_slices_nest() -> None:
-    # As measured: the loop re-enters select() just after the response left.
-    run = make_result(
-        pattern="sleep-block", started=T0 + 1.0, wall=0.1, query_threads=()
-    )
-    overhang = Stall(T0 + 1.001, 0.09903, None, "views.py:9 in v", ())
-    session = make_session(
-        results=(run,), busy_periods=(BusyPeriod(T0 + 1.001, 0.09903),)
-    )
-    trace = chrome_trace(replace(session, stalls=(overhang,)))
-
-    (stall,) = events(trace, "X", "stall: froze 99.0 ms at views.py:9 in v")
-    assert stall["ts"] + stall["dur"] == pytest.approx(1.1e6, abs=1)
-    assert stall["args"]["duration_ms"] == pytest.approx(99.03)
-    assert_slices_nest(trace)
-    assert_slices_nest(chrome_trace(make_session()))
-
-
-def test_trace_stall_caught_while_going_on_takes_its_busy_periods_length() -> None:
-    ongoing = Stall(T0 + 2.0, None, None, "lib.py:1 in spin", ("lib.py:1 in spin",))
-    trace = chrome_trace(make_session(stalls=(ongoing,)))
-
-    (stall,) = events(trace, "X", "stall: froze 300 ms at lib.py:1 in spin")
-    assert stall["dur"] == pytest.approx(0.3e6, abs=1)
-
-
-def test_trace_counters_hold_lag_and_ping_in_milliseconds() -> None:
-    trace = chrome_trace(make_session())
-
-    lags = [e["args"]["lag"] for e in events(trace, "C", "loop lag (ms)")]
-    pings = [e["args"]["latency"] for e in events(trace, "C", "ping (ms)")]
-    assert lags == pytest.approx([1.0, 300.0])
-    assert pings == pytest.approx([2.0, 260.0])
-
-
-def test_trace_of_an_empty_session_names_the_loop_only() -> None:
-    trace = chrome_trace(Session())
-
-    assert {e["ph"] for e in trace["traceEvents"]} == {"M"}
-    assert thread_tids(trace) == {"event loop": 1}
-
 
 # CSV
 

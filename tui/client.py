@@ -42,6 +42,25 @@ class StallSummary:
 
 
 @dataclass(frozen=True)
+class RequestSpan:
+    """One request of a run: when it went out, how long it took, where it ran."""
+
+    started: float
+    """When it was sent (``perf_counter`` seconds)."""
+    wall: float
+    status: int
+    query_threads: tuple[str, ...]
+    """The threads that ran its statements, in order of first use."""
+    view_thread: str | None
+    """The thread the view ran on (``MainThread`` for an async view)."""
+
+    @property
+    def thread(self) -> str | None:
+        """The thread that ran its queries (the first), else its view's."""
+        return self.query_threads[0] if self.query_threads else self.view_thread
+
+
+@dataclass(frozen=True)
 class RunResult:
     """One run of a ``RunSpec`` (one request, or a burst of concurrent ones)."""
 
@@ -68,6 +87,8 @@ class RunResult:
     error: str | None = None
     causes: RunCauses | None = None
     """What kept the loop from reacting, by cause and by owner."""
+    requests: tuple[RequestSpan, ...] = ()
+    """Each request of the run, in the order they were sent."""
 
     @property
     def label(self) -> str:
@@ -179,7 +200,7 @@ class RunClient:
     ) -> tuple[AsgiResponse, float]:
         started = time.perf_counter()
         response = await get(self.app, url, headers)
-        return response, response.received - started
+        return response, started
 
     def _result(
         self,
@@ -191,6 +212,16 @@ class RunClient:
         causes: RunCauses,
     ) -> RunResult:
         bodies = [response.json() for response, _ in timed]
+        spans = tuple(
+            RequestSpan(
+                sent,
+                response.received - sent,
+                response.status,
+                tuple(body.get("query_threads", ())),
+                body.get("view_thread"),
+            )
+            for (response, sent), body in zip(timed, bodies, strict=True)
+        )
         errors = [b.get("error") or "" for b in bodies]
         failed = [r for r, _ in timed if r.status != 200]
         # Blocked time counts the run alone; the lag percentiles also take the
@@ -214,7 +245,7 @@ class RunClient:
             ),
             started=started,
             wall=ended - started,
-            request_walls=tuple(wall for _, wall in timed),
+            request_walls=tuple(span.wall for span in spans),
             loop_max_lag=max(stats.max, self.monitor.max_block(started, ended)),
             loop_p99_lag=stats.p99,
             loop_blocked=blocked,
@@ -234,6 +265,7 @@ class RunClient:
             error=next((e for e in errors if e), None)
             or (f"HTTP {failed[0].status}" if failed else None),
             causes=causes,
+            requests=spans,
         )
 
 

@@ -22,10 +22,10 @@ from typing import Any, Self
 from tui.archive import ArchiveCut
 from tui.client import RunResult
 from tui.files import free_stem, write_all_or_nothing
-from tui.formatting import describe_stall
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.probe import PingProbe, PingSample
+from tui.trace import chrome_trace
 
 CSV_COLUMNS = (
     "number",
@@ -47,10 +47,6 @@ CSV_COLUMNS = (
     "verdict",
     "error",
 )
-LOOP_TID = 1
-"""The trace's event-loop track; worker threads get the tids after it."""
-DEFAULT_STALL_THRESHOLD = 0.05
-"""Seconds: busy periods longer than this are long tasks, as in LoopMonitor."""
 
 
 class ExportError(Exception):
@@ -197,128 +193,6 @@ def session_csv(session: Session) -> str:
 
 def _ms(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds * 1000:.3f}"
-
-
-def chrome_trace(session: Session) -> dict[str, Any]:
-    """The session in the Trace Event Format (JSON Object Format).
-
-    One process, "loopbeat": an "event loop" track with the long tasks and
-    stalls, a track per worker thread that ran queries, each run on the track
-    of its first query thread, and counters for loop lag and ping latency.
-    Times are microseconds from the session's earliest moment.
-    """
-    origin = _earliest(session)
-
-    def us(t: float) -> float:
-        return (t - origin) * 1e6
-
-    tids = _thread_tids(session.results)
-    events: list[dict[str, Any]] = []
-    runs_on_loop = []
-    for r in session.results:
-        tid = tids[r.query_threads[0]] if r.query_threads else LOOP_TID
-        args = {"rows": r.rows, "queries": r.queries, "verdict": r.verdict}
-        args |= {"error": r.error, "burst": r.burst, "status": r.status}
-        args |= {"number": r.number, "latency_ms": r.latency_ms, "hops": r.hops}
-        if r.causes is not None:
-            args["loop_work"] = r.causes.loop_work()
-        events.append(_event(r.label, "X", us(r.started), tid, r.wall * 1e6, args))
-        if tid == LOOP_TID:
-            runs_on_loop.append((r.started, r.started + r.wall))
-    for start, duration, name, args in _long_tasks(session):
-        args["duration_ms"] = duration * 1000
-        # The loop only gets back to select() a little after the response
-        # left, so a block inside a run ends just after it. Slices on a track
-        # must nest (the format says so; Perfetto misdraws the rest): cut it
-        # at the run's end.
-        for run_start, run_end in runs_on_loop:
-            if run_start <= start < run_end < start + duration:
-                duration = run_end - start
-        events.append(_event(name, "X", us(start), LOOP_TID, duration * 1e6, args))
-    for s in session.samples:
-        args = {"lag": s.lag * 1000}
-        events.append(_event("loop lag (ms)", "C", us(s.t), LOOP_TID, args=args))
-    for p in session.pings:
-        # At the moment it was due: a frozen loop delays the sending too.
-        args = {"latency": p.latency * 1000}
-        events.append(_event("ping (ms)", "C", us(p.due), LOOP_TID, args=args))
-    # Longest first on a tie, so a slice's parent precedes it.
-    events.sort(key=lambda e: (e["ts"], -e.get("dur", 0)))
-    other = {"meta": dict(session.meta), "origin_perf_counter_s": origin}
-    return {
-        "traceEvents": _track_names(tids) + events,
-        "displayTimeUnit": "ms",
-        "otherData": other,
-    }
-
-
-def _earliest(session: Session) -> float:
-    times = [
-        *(r.started for r in session.results),
-        *(s.t for s in session.samples),
-        *(b.start for b in session.busy_periods),
-        *(p.due for p in session.pings),
-        *(s.start for s in session.stalls),
-    ]
-    return min(times, default=0.0)
-
-
-def _thread_tids(results: Iterable[RunResult]) -> dict[str, int]:
-    """A tid per query thread name; queries run on the loop share its track."""
-    tids = {"MainThread": LOOP_TID}
-    for result in results:
-        for name in result.query_threads:
-            tids.setdefault(name, len(tids) + 1)
-    return tids
-
-
-def _track_names(tids: Mapping[str, int]) -> list[dict[str, Any]]:
-    names = {LOOP_TID: "event loop"}
-    names |= {tid: name for name, tid in tids.items() if tid != LOOP_TID}
-    events = [_event("process_name", "M", 0, LOOP_TID, args={"name": "loopbeat"})]
-    for tid, name in names.items():
-        events.append(_event("thread_name", "M", 0, tid, args={"name": name}))
-        # The event loop on top, then the workers in order of appearance.
-        sort = {"sort_index": tid}
-        events.append(_event("thread_sort_index", "M", 0, tid, args=sort))
-    return events
-
-
-def _long_tasks(session: Session) -> list[tuple[float, float, str, dict]]:
-    """(start, duration, name, args) of each stall and other long busy period.
-
-    A stall is a long busy period with a stack, and both carry the very same
-    start (the monitor matches them on it): it is shown once, as the stall.
-    """
-    threshold = session.meta.get("stall_threshold_s", DEFAULT_STALL_THRESHOLD)
-    stalls = {stall.start: stall for stall in session.stalls}
-    tasks: list[tuple[float, float, str, dict[str, Any]]] = []
-    for period in session.busy_periods:
-        if period.start not in stalls and period.duration > threshold:
-            tasks.append((period.start, period.duration, "long task", {}))
-    periods = {period.start: period.duration for period in session.busy_periods}
-    for stall in stalls.values():
-        # A stall caught still going on has no duration; its period may.
-        duration = stall.duration or periods.get(stall.start, 0.0)
-        name = f"stall: {describe_stall(replace(stall, duration=duration))}"
-        tasks.append((stall.start, duration, name, {"stack": list(stall.stack)}))
-    return tasks
-
-
-def _event(
-    name: str,
-    ph: str,
-    ts: float,
-    tid: int,
-    dur: float | None = None,
-    args: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    event: dict[str, Any] = {"name": name, "ph": ph, "ts": ts, "pid": 1, "tid": tid}
-    if dur is not None:
-        event["dur"] = max(dur, 0.0)
-    if args is not None:
-        event["args"] = args
-    return event
 
 
 def export_session(session: Session, directory: Path, stem: str) -> list[Path]:
