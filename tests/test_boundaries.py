@@ -31,6 +31,7 @@ MEASURING = {
     TUI / name
     for name in (
         "archive.py",
+        "culprits.py",
         "framenames.py",
         "heartbeat.py",
         "loophistory.py",

@@ -5,9 +5,11 @@ main cause, never by how long it took, so a loaded machine cannot flip it.
 """
 
 import asyncio
+import gc
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -136,12 +138,60 @@ def hold_the_gil(seconds: float) -> None:
 async def test_a_thread_holding_the_gil_throughout_still_gets_its_stall() -> None:
     # The watchdog cannot look while another thread holds the GIL: the stall
     # is recorded as the loop gets back from select(), and named all the same.
-    holder = threading.Thread(target=hold_the_gil, args=(0.5,), name="holder")
-    async with LoopMonitor(stall_threshold=0.02) as monitor:
-        await asyncio.sleep(0.02)
-        holder.start()
-        await asyncio.to_thread(holder.join)
-        await asyncio.sleep(0.05)
+    # The holder stays alive afterwards, as a request's worker thread does
+    # until its response is out: a thread that has ended has no CPU clock
+    # left to name it by, and then no thread is named.
+    done = threading.Event()
+
+    def hold_then_wait() -> None:
+        hold_the_gil(0.5)
+        done.wait(5)
+
+    holder = threading.Thread(target=hold_then_wait, name="holder")
+    try:
+        async with LoopMonitor(stall_threshold=0.02) as monitor:
+            await asyncio.sleep(0.02)
+            holder.start()
+            await asyncio.sleep(0.6)
+    finally:
+        done.set()
+        holder.join()
     starved = [s for s in monitor.stalls if s.cause == STARVED]
     assert starved, monitor.stalls
     assert any("holder" in (s.culprit or "") for s in starved), starved
+    # No other thread is ever blamed for the holder's GIL.
+    assert {s.culprit.split(" ")[0] for s in starved if s.culprit} == {"holder"}
+
+
+class Payload:
+    """Stands in for a worker's result set: something a weak reference sees."""
+
+
+async def test_catching_a_stall_keeps_no_threads_locals_alive() -> None:
+    # The watchdog reads every thread's stack when it catches a stall. Kept
+    # frames once held a worker's 100k models in a reference cycle until a
+    # full collection, which then ran, 240 ms long, inside a later run.
+    released = threading.Event()
+    seen: list[weakref.ref] = []
+
+    def worker() -> None:
+        payload = Payload()
+        seen.append(weakref.ref(payload))
+        released.wait(5)
+
+    thread = threading.Thread(target=worker, name="holder-of-rows")
+    gc.disable()  # freed by reference counting alone, or the test fails
+    try:
+        async with LoopMonitor(stall_threshold=0.03) as monitor:
+            thread.start()
+            await asyncio.sleep(0.02)
+            time.sleep(0.15)  # a stall, caught while the worker holds payload
+            await asyncio.sleep(0.05)
+            released.set()
+            await asyncio.to_thread(thread.join)
+            await asyncio.sleep(0.05)
+        assert monitor.stalls, "the block was not caught"
+        assert seen[0]() is None, "the stall catch kept the worker's frame alive"
+    finally:
+        released.set()
+        gc.enable()

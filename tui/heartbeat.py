@@ -289,9 +289,19 @@ class LoopMonitor(LoopHistory):
         self._busy_total += duration
         if duration >= self.busy_floor:
             self._keep_busy(BusyPeriod(since, duration))
+            if duration >= self.stall_threshold and self._watchdog is not None:
+                # Whoever held the GIL may have kept the watchdog out too.
+                self._watchdog.busy_seen(
+                    since, duration, self._cpu_mark, self._longest_owner(since)
+                )
         # Cleared only after the append: the watchdog takes a change here to
         # mean the period is over and its record is in.
         self._busy_since = None
+
+    def _longest_owner(self, since: float) -> str | None:
+        """Whose callback took the longest since ``since``, if any was long."""
+        records = self.ledger.long_callbacks(since, math.inf)
+        return max(records, key=lambda r: r.duration).owner if records else None
 
     def _publish(self, item: Sample | Stall) -> None:
         for callback in tuple(self._subscribers):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from time import perf_counter, thread_time
 from types import FrameType
 
+from tui.culprits import ThreadClocks, busiest_thread, thread_clocks
 from tui.framenames import FrameNames
 from tui.loopstats import STARVED, BusyPeriod, CauseSplit, Stall
 from tui.threadtimes import CpuSnapshot, ThreadSampler
@@ -97,7 +98,7 @@ class StallWatchdog:
         self._thread: threading.Thread | None = None
         self._loop_clock: int | None = None
         self._caught: _Caught | None = None
-        self._baseline: dict[int, tuple[str, float]] = {}
+        self._baseline: ThreadClocks = {}
         # Held while a stall is caught or recorded after the fact, so the two
         # never record the same late wake-up.
         self._lock = threading.Lock()
@@ -175,28 +176,64 @@ class StallWatchdog:
         select(), its culprit the thread that used the most CPU since the
         watchdog last looked.
         """
+        self._record_unseen(deadline, late, mark, late=True, owner=None)
+
+    def busy_seen(
+        self, since: float, duration: float, mark: CpuMark | None, owner: str | None
+    ) -> None:
+        """A busy period as long as a stall ended; record it if not caught.
+
+        Called on the loop thread as it enters select(). As with
+        ``late_seen``: the loop lost the GIL inside a callback (starting a
+        thread, say) to a thread that kept it, and the watchdog with it.
+
+        Args:
+            owner: Whose callback took the longest in the period, if known.
+        """
+        self._record_unseen(since, duration, mark, late=False, owner=owner)
+
+    def _record_unseen(
+        self,
+        start: float,
+        duration: float,
+        mark: CpuMark | None,
+        *,
+        late: bool,
+        owner: str | None,
+    ) -> None:
         with self._lock:
             caught = self._caught
-            if caught is not None and caught.stall.start == deadline:
+            if caught is not None and caught.stall.start == start:
                 return  # the watchdog has it, and ends it as usual
             now_cpu = thread_time(), time.process_time()
             working = max(0.0, now_cpu[0] - mark.loop_cpu) if mark else 0.0
+            working = min(working, duration)
             others = now_cpu[1] - mark.process_cpu - working if mark else 0.0
-            starved = min(max(others, 0.0), late)
+            starved = min(max(others, 0.0), duration - working)
+            # What is left: after select() nobody of ours ran, yet the loop,
+            # due to run, did not (it queued for a CPU); inside a callback it
+            # may also have waited in a system call, which the clocks cannot
+            # tell apart from queueing. The watchdog's view, when it gets one,
+            # tells them apart; here the rest is called queued.
+            rest = duration - working - starved
             stall = Stall(
-                start=deadline,
-                duration=late,
+                start=start,
+                duration=duration,
                 project_frame=None,
-                innermost_frame="<waiting to run after select()>",
+                innermost_frame="<waiting to run after select()>"
+                if late
+                else "<not seen: another thread held the GIL throughout>",
                 stack=(),
-                late=True,
-                # Nobody of ours ran, yet the loop, due to run, did not: it
-                # queued for a CPU.
-                split=CauseSplit(0.0, starved, 0.0, late - starved),
+                late=late,
+                owner=owner,
+                split=CauseSplit(working, starved, 0.0, rest),
             )
             if stall.split is not None and stall.split.main == STARVED:
+                # Only a thread that ran for half the wait is named: the one
+                # that held the GIL may have ended since (its clock with it).
                 stall.culprit = self._culprit(
-                    _Caught(stall, mark, None, 0.0, {}, self._baseline, {})
+                    _Caught(stall, mark, None, 0.0, {}, self._baseline, {}),
+                    min_cpu=starved / 2,
                 )
         self._on_caught(stall)
         self._on_ended(stall)
@@ -210,8 +247,21 @@ class StallWatchdog:
         mark = self._cpu_mark()
         owner = None if late else self._running_owner()
         frames_by_thread = sys._current_frames()
-        snapshot = CpuSnapshot.take()
-        loop_stack = self._stack(frames_by_thread.get(self._loop_thread_id))
+        try:
+            snapshot = CpuSnapshot.take()
+            loop_stack = self._stack(frames_by_thread.get(self._loop_thread_id))
+            me = threading.get_ident()
+            wheres = {
+                ident: self._where(frame)
+                for ident, frame in frames_by_thread.items()
+                if ident not in (self._loop_thread_id, me)
+            }
+        finally:
+            # The dict holds this very frame, which holds the dict: a cycle
+            # that kept every thread's locals alive (a worker's 100k-model
+            # result set) until a full collection, which then ran inside
+            # some later run and was charged to it. Keep strings only.
+            frames_by_thread.clear()
         if self._stuck_since() != since:
             # The loop moved on while we looked: this stack is not the culprit.
             return None
@@ -230,12 +280,18 @@ class StallWatchdog:
             mark,
             snapshot,
             thread_time(),
-            frames_by_thread,
+            wheres,
             self._baseline,
             self._python_cpu(),
         )
         self._on_caught(stall)
         return stall
+
+    def _where(self, frame: FrameType | None) -> str | None:
+        """Where a thread is: its innermost project frame, else its innermost."""
+        stack = self._stack(frame)
+        where = next((text for text, mine in stack if mine), None)
+        return where or (stack[0][0] if stack else None)
 
     def _stack(self, frame: FrameType | None) -> list[tuple[str, bool]]:
         """A thread's frames, innermost first, each named and marked mine or not."""
@@ -292,50 +348,28 @@ class StallWatchdog:
         blocked = duration - working - queued - starved
         stall.split = CauseSplit(working, starved, blocked, queued)
         if stall.split.main == STARVED:
-            stall.culprit = self._culprit(caught)
+            # A thread that barely ran is not named: the one that held the
+            # GIL may have ended before the stall did, its clock with it.
+            stall.culprit = self._culprit(caught, min_cpu=starved / 4)
 
-    def _python_cpu(self) -> dict[int, tuple[str, float]]:
+    def _python_cpu(self) -> ThreadClocks:
         """Each other Python thread's name and CPU clock, by ident."""
-        mine = (self._loop_thread_id, threading.get_ident())
-        clocks = {}
-        for thread in threading.enumerate():
-            ident = thread.ident
-            if ident is None or ident in mine:
-                continue
-            try:
-                cpu = time.clock_gettime(time.pthread_getcpuclockid(ident))
-            except (AttributeError, OSError):  # ended meanwhile, or no clocks
-                continue
-            clocks[ident] = (thread.name, cpu)
-        return clocks
+        # The watchdog's own thread never starves the loop of the demo's
+        # doing, whichever thread asks (late_seen runs on the loop's).
+        watchdog = self._thread.ident if self._thread is not None else None
+        return thread_clocks((self._loop_thread_id, watchdog, threading.get_ident()))
 
-    def _culprit(self, caught: "_Caught") -> str | None:
-        """``ThreadPoolExecutor-3_0 at django/db/models/base.py:584 in from_db``.
-
-        The thread that used the most CPU from the catch to now; if none ran
-        meanwhile (it may have ended), the one that did from the watchdog's
-        last look before the stall to the catch.
-        """
+    def _culprit(self, caught: "_Caught", min_cpu: float = 0.0001) -> str | None:
+        """The thread that used the most CPU from the catch to now; if none
+        ran meanwhile, from the watchdog's last look before the stall to the
+        catch (``tui.culprits``)."""
         now = self._python_cpu()
-        for before, after in (
-            (caught.at_catch, now),
-            (caught.baseline, caught.at_catch),
-        ):
-            # A thread new since ``before`` counts all its CPU.
-            used = {
-                ident: cpu - (before[ident][1] if ident in before else 0.0)
-                for ident, (_, cpu) in after.items()
-            }
-            if used and max(used.values()) > 0.0001:
-                ident = max(used, key=lambda i: used[i])
-                return self._describe_thread(after[ident][0], caught.frames.get(ident))
-        return None
-
-    def _describe_thread(self, name: str, frame: FrameType | None) -> str:
-        stack = self._stack(frame)
-        where = next((text for text, mine in stack if mine), None)
-        where = where or (stack[0][0] if stack else None)
-        return f"{name} at {where}" if where else name
+        spans: tuple[tuple[ThreadClocks, ThreadClocks], ...]
+        if caught.at_catch:
+            spans = ((caught.at_catch, now), (caught.baseline, caught.at_catch))
+        else:  # recorded after the fact: no catch in between
+            spans = ((caught.baseline, now),)
+        return busiest_thread(spans, caught.wheres, min_cpu)
 
 
 @dataclass(slots=True)
@@ -346,9 +380,10 @@ class _Caught:
     mark: CpuMark | None
     snapshot: CpuSnapshot | None
     watchdog_cpu: float
-    frames: dict[int, FrameType]
-    baseline: dict[int, tuple[str, float]]
-    at_catch: dict[int, tuple[str, float]]
+    wheres: dict[int, str | None]
+    """Where each other thread was at the catch (strings: no frames kept)."""
+    baseline: ThreadClocks
+    at_catch: ThreadClocks
 
 
 def _native_id(ident: int) -> int | None:
