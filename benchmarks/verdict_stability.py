@@ -53,6 +53,7 @@ def summary(result) -> dict:
         "kind": result.judgement.kind,
         "machine_busy": result.judgement.machine_busy is not None,
         "max_lag": result.loop_max_lag,
+        "starved": causes.split.starved if causes else 0.0,
         "demo_cpu": causes.cpu.get("demo", 0.0) if causes else 0.0,
         "shares": {
             owner: (causes.cpu.get(owner, 0.0) / wall if causes else 0.0)
@@ -127,6 +128,7 @@ def report(title: str, rows: list[dict], labels: list[str], runs: int) -> dict:
     print(f"\n{title}")
     print(
         f"  {'pattern':<17} {'verdicts':<34} {'max lag p50 [min-max]':<26}"
+        f" {'starved p50 [min-max]':<24}"
         f" {'demo/screen/loopbeat':<22} machine busy"
     )
     stable_all, demo_cpu = True, {}
@@ -143,10 +145,15 @@ def report(title: str, rows: list[dict], labels: list[str], runs: int) -> dict:
         )
         verdicts = ", ".join(f"{k} {n}" for k, n in kinds.most_common())
         lag = f"{statistics.median(lags):.1f} [{lags[0]:.1f}-{lags[-1]:.1f}] ms"
+        starves = sorted(r["starved"] * 1000 for r in mine)
+        starve = (
+            f"{statistics.median(starves):.0f} [{starves[0]:.0f}-{starves[-1]:.0f}] ms"
+        )
         busy = sum(r["machine_busy"] for r in mine)
         mark = "" if stable else "  UNSTABLE"
         print(
-            f"  {label:<17} {verdicts:<34} {lag:<26} {shares:<22} {busy}/{len(mine)}"
+            f"  {label:<17} {verdicts:<34} {lag:<26} {starve:<24} {shares:<22}"
+            f" {busy}/{len(mine)}"
             f"{mark}"
         )
         demo_cpu[label] = statistics.median(r["demo_cpu"] for r in mine)
