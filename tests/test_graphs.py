@@ -3,6 +3,7 @@
 import asyncio
 from pathlib import Path
 
+from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 
@@ -12,7 +13,7 @@ from tui.patterns import find
 from tui.runs import RunSpec
 from tui.widgets import heartbeat_panel
 from tui.widgets.heartbeat_panel import BUSY_FPS, CALM_FPS
-from tui.widgets.lag_graph import LagGraph
+from tui.widgets.lag_graph import LagGraph, _mark_runs, _rule
 from tui.widgets.pulse import Pulse
 
 
@@ -222,3 +223,27 @@ async def test_runs_are_marked_and_time_has_an_axis(demo_db: Path) -> None:
         assert "#7" in row_text(graph, 0)
         axis = app.query_one("#time-axis").render_line(0).text
         assert "-10 s" in axis and axis.rstrip().endswith("now")
+
+
+def test_a_threshold_label_is_drawn_whole_beside_the_bars_never_through_them() -> None:
+    plain, bar = Style(), Style(bold=True)
+    cells = [(" ", plain)] * 40
+    cells[-5:-3] = [("█", bar)] * 2  # a spike where the label would go
+    _rule(cells, "50 ms long task", plain)
+    line = "".join(char for char, _ in cells)
+
+    assert "50 ms long task" in line
+    assert line.index("50 ms long task") + len("50 ms long task") < 40 - 5
+    assert line[-5:-3] == "██"  # the bars stay
+    # No room anywhere: a plain dashed line, no stray letters.
+    crowded = [("█" if i % 3 == 0 else " ", plain) for i in range(40)]
+    _rule(crowded, "50 ms long task", plain)
+    assert set("".join(c for c, _ in crowded)) == {"█", "╌"}
+
+
+def test_a_short_run_keeps_its_whole_number() -> None:
+    cells = [(" ", Style())] * 20
+    _mark_runs(cells, ((5, 5, "#12"), (10, 17, "#13")), Style())
+    line = "".join(char for char, _ in cells)
+    assert line[5:8] == "#12"
+    assert line[10:18] == "#13────╴"

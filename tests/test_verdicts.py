@@ -44,6 +44,12 @@ from tui.verdicts import (
             KEPT_BEATING,
             "kept beating: demo held it < 2.0 ms",
         ),
+        (
+            # aiosqlite under load: GIL waits worth saying, not a starvation.
+            make_causes(wall=0.2, working=0.013, starved=0.04, longest_demo=0.012),
+            KEPT_BEATING,
+            "kept beating: demo held it ≤ 12.0 ms, GIL waits 40.0 ms",
+        ),
     ],
 )
 def test_each_cause_gets_its_word(causes: RunCauses, kind: str, text: str) -> None:

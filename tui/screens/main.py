@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 PanelT = TypeVar("PanelT", bound=Widget)
 
 
+LATENCY_KEYS = Binding.Group("Latency", compact=True)
+"""``+-Latency`` as one entry of the key bar: it has to fit 80 columns."""
+
+
 class MainScreen(Screen[None]):
     """Everything a presenter needs on one screen."""
 
@@ -56,19 +60,29 @@ class MainScreen(Screen[None]):
         ),
         Binding("enter", "run_selected", "Run selected", show=False),
         Binding("b", "burst", "Burst", tooltip="the selected pattern, concurrently"),
-        Binding("plus,equals_sign", "app.latency(1)", "Latency+", key_display="+"),
-        Binding("minus", "app.latency(-1)", "Latency-", key_display="-"),
+        Binding(
+            "plus,equals_sign",
+            "app.latency(1)",
+            "Latency+",
+            key_display="+",
+            group=LATENCY_KEYS,
+        ),
+        Binding(
+            "minus", "app.latency(-1)", "Latency-", key_display="-", group=LATENCY_KEYS
+        ),
         Binding("f", "toggle_pause", "Freeze", tooltip="hold the graphs still"),
         Binding("x", "app.clear", "Clear", tooltip="runs, graphs and the stall line"),
         Binding("q", "app.quit", "Quit", priority=True),
         Binding("o", "tour", "Tour", tooltip="the guided tour, step by step"),
         Binding("z", "quiz", "Quiz", tooltip="predict, then run"),
-        Binding("w", "app.export", "Export", tooltip="JSON, CSV and a Chrome trace"),
+        Binding(
+            "w", "app.export", "Save", tooltip="export: JSON, CSV and a Chrome trace"
+        ),
         Binding(
             "ctrl+s", "app.screenshot_svg", "SVG", show=False, tooltip="the screen"
         ),
         Binding("l", "toggle_large", "Large", tooltip="graphs and big figures"),
-        Binding("y", "toggle_scale", "Log/linear", tooltip="the graphs' scale"),
+        Binding("y", "toggle_scale", "Scale", tooltip="the graphs' scale"),
         Binding("full_stop", "blank", "Blank", show=False, tooltip="a clicker's key"),
     ]
 
@@ -84,12 +98,12 @@ class MainScreen(Screen[None]):
     ) -> None:
         """Args are the app's of the same names (see ``LoopbeatApp``)."""
         super().__init__()
-        # Textual sets these classes on the screen as it is sized, in one
-        # restyle; app.tcss shrinks the layout for .narrow and .short
-        # terminals. Set here: Textual's class-level annotation for them is
-        # one no type checker accepts.
-        self.HORIZONTAL_BREAKPOINTS = [(0, "narrow"), (110, "wide")]
-        self.VERTICAL_BREAKPOINTS = [(0, "short"), (34, "tall")]
+        # Textual sets one class of each list on the screen as it is sized,
+        # in one restyle; app.tcss collapses the layout by priority for each
+        # (the README promises what each size shows). Set here: Textual's
+        # class-level annotation for them is one no type checker accepts.
+        self.HORIZONTAL_BREAKPOINTS = [(0, "narrow"), (110, "wide"), (150, "widest")]
+        self.VERTICAL_BREAKPOINTS = [(0, "short"), (34, "tall"), (42, "tallest")]
         self.burst = burst
         self.tour_path = tour_path
         self._large = large

@@ -232,9 +232,12 @@ class StatsLine(Widget):
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{self.label:<8}", style="bold")
-        # 44 cells fit it spaced out; an 80-column terminal has 42 to spare.
-        gap = "  " if self.size.width >= 44 else " "
+        # 48 cells fit it spaced out; an 80-column terminal has 42 to spare,
+        # where "loop lag" becomes "lag" so that no unit is cut.
+        wide = self.size.width >= 48
+        label = self.label if wide else self.label.split()[-1]
+        text.append(f"{label:<8}" if wide else f"{label:<4}", style="bold")
+        gap = "  " if wide else " "
         for label, value in zip(("now", "max", "p99"), self.figures, strict=True):
             text.append(f"{gap}{label} ", style="dim")
             text.append(f"{format_seconds(value):>6}", style=severity_style(value))
@@ -242,15 +245,28 @@ class StatsLine(Widget):
 
 
 def _rule(cells: list[tuple[str, Style]], label: str, style: Style) -> None:
-    """Draw a dashed line with ``label`` at its right end, on the empty cells only.
+    """Draw a dashed line with ``label`` on it, on the empty cells only.
 
-    Bars are never covered: the line runs behind them.
+    Bars are never covered: the line runs behind them. The label goes in the
+    rightmost stretch of empty cells it fits, whole or not at all: a bar
+    through it would leave letters that read as nothing ("a▃e").
     """
     width = len(cells)
-    text = "╌" * max(0, width - len(label) - 2) + label
-    text = text[-width:].rjust(width, "╌")
+    padded = f" {label} "
+    free = [char == " " for char, _ in cells]
+    start = next(
+        (
+            at
+            for at in range(width - len(padded), 0, -1)
+            if all(free[at : at + len(padded)])
+        ),
+        None,
+    )
+    text = ["╌"] * width
+    if start is not None:
+        text[start : start + len(padded)] = padded
     for index, char in enumerate(text):
-        if cells[index][0] == " ":
+        if free[index]:
             cells[index] = (char, style)
 
 
@@ -276,7 +292,10 @@ def _mark_runs(
     """``#3─────╴`` over each run's columns, on the empty cells only."""
     width = len(cells)
     for first, last, label in marks:
-        text = (label + "─" * max(0, last - first + 1 - len(label)))[:-1] + "╴"
+        # The number whole even over a run one column wide.
+        span = last - first + 1
+        tail = "─" * (span - len(label) - 1) + "╴" if span > len(label) else ""
+        text = label + tail
         for offset, char in enumerate(text):
             index = first + offset
             if 0 <= index < width and cells[index][0] == " ":

@@ -10,9 +10,14 @@ from tui.patterns import PATTERNS, Pattern
 def pattern_prompt(pattern: Pattern) -> Text:
     """``[u] Sync ORM, guard lifted (blocks)`` with the key highlighted."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f" {pattern.key} ", style="bold reverse")
+    # A pattern that blocks on purpose has a red key; its title stays plain,
+    # so it reads as well under the highlight as any other.
+    text.append(
+        f" {pattern.key} ",
+        style="bold reverse red" if pattern.blocks_loop else "bold reverse",
+    )
     text.append(" ")
-    text.append(pattern.title, style="bold red" if pattern.blocks_loop else "")
+    text.append(pattern.title)
     return text
 
 

@@ -31,11 +31,12 @@ class StallLine(Widget):
         result = self.result
         if result is None:
             return Text("no stall yet: the watchdog names the code that holds the loop")
-        text = Text(no_wrap=True, overflow="ellipsis")
+        # Two rows on a narrow screen (app.tcss): the line wraps, not cut.
+        text = Text(no_wrap=self.size.height < 2, overflow="ellipsis")
         worst = worst_stall(result)
         if worst is None:
             text.append(f" #{result.number} {result.label}: ", style="bold")
-            text.append("no stall: the demo never held or starved the loop 50 ms")
+            text.append("no single stall of 50 ms or more")
             return text
         text.append(" last stall ", style="bold reverse red")
         text.append(f" #{result.number} {result.label}: ", style="bold")
