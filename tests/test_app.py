@@ -197,40 +197,6 @@ def test_snapshot_pattern_selected(snap_compare, demo_db: Path, monkeypatch) -> 
     )
 
 
-def test_snapshot_after_a_run(snap_compare, demo_db: Path, monkeypatch) -> None:
-    app = frozen_app(demo_db, monkeypatch)
-
-    async def before(pilot) -> None:
-        await pilot.pause()  # the screen has mounted its widgets
-        feed_heartbeat(app)
-        result = sample_result()
-        app.main.run_started(result.number, result.spec)
-        app.main.run_finished(result)
-        app.main.show_stall(
-            Stall(
-                start=84.25,
-                duration=0.75,
-                project_frame="demoapp/views.py:118 in sync_orm_unguarded",
-                innermost_frame="django/db/backends/sqlite3/base.py:360 in execute",
-                stack=(),
-            )
-        )
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=before)
-
-
-def test_snapshot_small_terminal(snap_compare, demo_db: Path, monkeypatch) -> None:
-    app = frozen_app(demo_db, monkeypatch)
-
-    async def before(pilot) -> None:
-        await pilot.pause()  # the screen has mounted its widgets
-        feed_heartbeat(app)
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
-
-
 async def test_every_action_is_in_the_command_palette(demo_db: Path) -> None:
     app = LoopbeatApp(demo_db, live=False)
     async with app.run_test(size=SNAPSHOT_SIZE):

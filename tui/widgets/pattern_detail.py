@@ -54,6 +54,12 @@ class Explanation(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="explanation-text")
 
+    def on_resize(self) -> None:
+        # The text was wrapped for the size the panel had when it was set;
+        # the screen's breakpoints can resize the panel right after (at
+        # start-up, from 80x24 to the real size), which left it blank.
+        self.query_one("#explanation-text", Static).refresh(layout=True)
+
     def show(self, pattern: Pattern | None) -> None:
         """Display ``pattern``'s title and explanation (None: the quiz hides it)."""
         if pattern is None:

@@ -146,6 +146,10 @@ class ResultsTable(Widget, can_focus=False):
         if 0 < y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
 
+    def columns_shown(self) -> list[str]:
+        """The names of the columns the table's width has room for, in order."""
+        return [name for name, _ in self._widths(self.content_region.width)]
+
     def _widths(self, width: int) -> list[tuple[str, int]]:
         """The columns that fit in ``width``, in order; the verdict comes first.
 

@@ -1,0 +1,131 @@
+"""What each terminal size shows (the README's promises), and its snapshot."""
+
+from pathlib import Path
+
+import pytest
+from textual.widget import Widget
+
+from tests.test_app import feed_heartbeat, frozen_app, sample_result
+from tui.app import LoopbeatApp
+from tui.loopstats import Stall
+from tui.widgets.results import ResultsTable
+
+SIZES = {"80x24": (80, 24), "110x34": (110, 34), "160x45": (160, 45)}
+SHOWN = {
+    # The heartbeat, the last stall and a compact runs table with units stay.
+    "80x24": {"patterns", "heartbeat", "results", "stall"},
+    # Everything the README lists but the events log.
+    "110x34": {
+        "patterns",
+        "explanation",
+        "heartbeat",
+        "source-view",
+        "results",
+        "stall",
+    },
+    "160x45": {
+        "patterns",
+        "explanation",
+        "heartbeat",
+        "source-view",
+        "results",
+        "log",
+        "stall",
+    },
+}
+PANELS = {
+    "patterns",
+    "explanation",
+    "heartbeat",
+    "source-view",
+    "results",
+    "log",
+    "stall",
+}
+COLUMNS = {
+    "80x24": {"#", "pattern", "verdict", "wall", "loop max"},
+    "110x34": {"#", "pattern", "verdict", "wall", "loop max", "ping p99", "rows"},
+    "160x45": {
+        "#",
+        "pattern",
+        "verdict",
+        "wall",
+        "loop max",
+        "ping p99",
+        "rows",
+        "queries on",
+    },
+}
+
+
+async def show_a_run(app: LoopbeatApp, pilot) -> None:
+    await pilot.pause()  # the screen has mounted its widgets
+    feed_heartbeat(app)
+    result = sample_result()
+    app.main.run_started(result.number, result.spec)
+    app.main.run_finished(result)
+    app.main.show_stall(
+        Stall(
+            start=84.25,
+            duration=0.75,
+            project_frame="demoapp/views.py:118 in sync_orm_unguarded",
+            innermost_frame="django/db/backends/sqlite3/base.py:360 in execute",
+            stack=(),
+        )
+    )
+    await pilot.pause()
+
+
+def seen(widget: Widget) -> bool:
+    """Displayed, with room for at least one line of content."""
+    return widget.display and widget.content_region.height >= 1
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_each_size_keeps_its_promise(size: str, demo_db: Path, monkeypatch):
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES[size]) as pilot:
+        await show_a_run(app, pilot)
+        shown = {name for name in PANELS if seen(app.main.query_one(f"#{name}"))}
+        assert shown == SHOWN[size]
+        table = app.main.query_one("#results", ResultsTable)
+        assert set(table.columns_shown()) == COLUMNS[size]
+        # No unit cut from the figures, the whole stall named.
+        lag_line = app.main.heartbeat.query("StatsLine").first()
+        assert lag_line.render().plain.rstrip().endswith("ms")
+        stall_text = app.main.query_one("#stall").render().plain
+        footer_keys = app.screen.query("FooterKey")
+        last_key = max(footer_keys, key=lambda key: key.region.right)
+        assert last_key.region.right <= SIZES[size][0]
+    assert "sync_orm_unguarded" in stall_text.replace("\n", "")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_after_a_run(snap_compare, size: str, demo_db: Path, monkeypatch):
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        await show_a_run(app, pilot)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=before)
+
+
+def test_snapshot_large_mode(snap_compare, demo_db: Path, monkeypatch) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        await show_a_run(app, pilot)
+        await pilot.press("l")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES["110x34"], run_before=before)
+
+
+def test_snapshot_contrast_theme(snap_compare, demo_db: Path, monkeypatch) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        app.theme = "loopbeat-contrast"
+        await show_a_run(app, pilot)
+
+    assert snap_compare(app, terminal_size=SIZES["110x34"], run_before=before)
