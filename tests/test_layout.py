@@ -129,3 +129,39 @@ def test_snapshot_contrast_theme(snap_compare, demo_db: Path, monkeypatch) -> No
         await show_a_run(app, pilot)
 
     assert snap_compare(app, terminal_size=SIZES["110x34"], run_before=before)
+
+
+async def test_narrowing_the_window_keeps_the_graph_history(demo_db, monkeypatch):
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES["160x45"]) as pilot:
+        await show_a_run(app, pilot)
+        graph = app.main.heartbeat.query("LagGraph").first()
+        wide = graph.values
+        assert max(v or 0.0 for v in wide) == 0.75  # the freeze is drawn
+        await pilot.resize_terminal(*SIZES["80x24"])
+        await pilot.pause()
+        app.main.heartbeat.redraw()
+        narrow = graph.values
+        assert len(narrow) < len(wide) and narrow == wide[-len(narrow) :]
+        await pilot.resize_terminal(*SIZES["160x45"])
+        await pilot.pause()
+        app.main.heartbeat.redraw()
+        assert graph.values == wide  # redrawn from the data, none lost
+
+
+async def test_the_events_log_rewraps_when_the_window_widens(demo_db, monkeypatch):
+    async def log_lines(app: LoopbeatApp) -> list[str]:
+        log = app.main.query_one("#log")
+        return [log.render_line(y).text.rstrip() for y in range(log.size.height)]
+
+    fresh = frozen_app(demo_db, monkeypatch)
+    async with fresh.run_test(size=SIZES["160x45"]) as pilot:
+        await show_a_run(fresh, pilot)
+        expected = await log_lines(fresh)
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES["80x24"]) as pilot:  # the log is hidden
+        await show_a_run(app, pilot)
+        await pilot.resize_terminal(*SIZES["160x45"])
+        await pilot.pause()
+        assert await log_lines(app) == expected
+    assert any(line.strip() for line in expected)
