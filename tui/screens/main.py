@@ -75,6 +75,10 @@ class MainScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", priority=True),
         Binding("o", "tour", "Tour", tooltip="the guided tour, step by step"),
         Binding("z", "quiz", "Quiz", tooltip="predict, then run"),
+        # Not on the key bar, which has no room left at 80 columns.
+        Binding(
+            "c", "versus", "Head to head", show=False, tooltip="two patterns compared"
+        ),
         Binding(
             "w", "app.export", "Save", tooltip="export: JSON, CSV and a Chrome trace"
         ),
@@ -311,6 +315,12 @@ class MainScreen(Screen[None]):
         from tui.widgets.quiz_panel import QuizPanel
 
         self.open_presenter(QuizPanel).start()
+
+    def action_versus(self) -> None:
+        """Open the head-to-head view: two patterns, one scale."""
+        from tui.widgets.versus_panel import VersusPanel
+
+        self.open_presenter(VersusPanel).start()
 
     def action_blank(self) -> None:
         """Black out the screen for a moment of the talk (``.`` again to return)."""
