@@ -2,11 +2,11 @@
 
 from tui.causes import RunCauses
 from tui.client import RequestSpan, RunResult
-from tui.export import Session
 from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.patterns import find
 from tui.probe import PingSample
 from tui.runs import RunSpec
+from tui.session import Session
 
 
 def make_causes(

@@ -18,7 +18,6 @@ from tui import export, files
 from tui.export import (
     CSV_COLUMNS,
     ExportError,
-    Session,
     export_session,
     session_csv,
     session_json,
@@ -27,6 +26,7 @@ from tui.files import write_atomically
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import Sample, Stall
 from tui.probe import PingSample
+from tui.session import Session
 
 # CSV
 

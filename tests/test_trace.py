@@ -10,9 +10,9 @@ import pytest
 from tests.factories import STACK, T0, WORKER, make_result, make_session
 from tui.bench import Bench
 from tui.client import RequestSpan
-from tui.export import Session
 from tui.loopstats import BusyPeriod, Stall
 from tui.runs import RunSpec
+from tui.session import Session
 from tui.trace import chrome_trace
 
 SCHEMA = json.loads(

@@ -19,7 +19,6 @@ from typing import Any
 
 from tui.archive import ArchiveCut, SessionArchive
 from tui.client import RunClient, RunResult
-from tui.export import Session
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import get
 from tui.loopstats import Sample, Stall, percentile
@@ -28,6 +27,7 @@ from tui.owners import LOOPBEAT, OWNER
 from tui.probe import PingProbe, PingSample
 from tui.reservation import Batch, Reservation, RunRefused
 from tui.runs import MAX_BURST, RunSpec, check_latency
+from tui.session import Session
 
 MAX_RUNS_IN_FLIGHT = 3
 """Runs allowed at once; more are refused with a reason."""

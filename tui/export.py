@@ -1,10 +1,11 @@
 """Save a session: the runs, the heartbeat and the pings, as JSON, CSV and a trace.
 
-A ``Session`` is a frozen copy of what the live app or headless mode measured.
-Three views of it are written side by side: everything as plain JSON, one CSV
-row per run for a spreadsheet, and a Chrome trace (Trace Event Format) that
-opens in Chrome DevTools' Performance panel and in ui.perfetto.dev, where the
-stalls line up under the requests that caused them.
+A ``Session`` (``tui.session``) is a frozen copy of what the live app or
+headless mode measured. Three views of it are written side by side:
+everything as plain JSON, one CSV row per run for a spreadsheet, and a
+Chrome trace (``tui.trace``, the Trace Event Format) that opens in Chrome
+DevTools' Performance panel and in ui.perfetto.dev, where the stalls line up
+under the requests that caused them.
 
 Standard library and the project's own modules only: no Textual, no Django.
 """
@@ -12,19 +13,13 @@ Standard library and the project's own modules only: no Textual, no Django.
 import csv
 import io
 import json
-import math
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
-from tui.archive import ArchiveCut
-from tui.client import RunResult
 from tui.files import free_stem, write_all_or_nothing
-from tui.heartbeat import LoopMonitor
-from tui.loopstats import BusyPeriod, Sample, Stall
-from tui.probe import PingProbe, PingSample
+from tui.session import Session
 from tui.trace import chrome_trace
 
 CSV_COLUMNS = (
@@ -56,90 +51,6 @@ class ExportError(Exception):
 def export_stem(now: float | None = None) -> str:
     """The file name stem every export and screenshot of a moment shares."""
     return time.strftime("loopbeat-%Y%m%d-%H%M%S", time.localtime(now))
-
-
-@dataclass(frozen=True)
-class Session:
-    """A snapshot of one session; every time is ``time.perf_counter()`` seconds.
-
-    Attributes:
-        results: The runs, in the order they were made.
-        samples: Heartbeat ticks (when, how late).
-        busy_periods: Stretches during which the loop could not react.
-        pings: The probe's pings (when due, how long the answer took).
-        stalls: Long busy periods with the stack that caused them.
-        meta: Free-form facts (database, versions, latency_ms, interval_s,
-            monitor_mode, stall_threshold_s, ...); must be JSON-serialisable.
-    """
-
-    results: tuple[RunResult, ...] = ()
-    samples: tuple[Sample, ...] = ()
-    busy_periods: tuple[BusyPeriod, ...] = ()
-    pings: tuple[PingSample, ...] = ()
-    stalls: tuple[Stall, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def capture(
-        cls,
-        results: Iterable[RunResult],
-        monitor: LoopMonitor,
-        probe: PingProbe | None = None,
-        meta: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """Copy what the monitor and the probe still hold; call it on the loop.
-
-        That is their window (60 s in the app); ``with_archive`` adds the
-        rest of the session.
-
-        Args:
-            results: The runs to include.
-            monitor: The running (or stopped) loop monitor.
-            probe: The ping probe, if there was one.
-            meta: Extra facts; they override the monitor's own on a clash.
-        """
-        # -inf: all the monitor kept, not just its statistics window.
-        samples = tuple(monitor.samples(since=-math.inf))
-        pings = tuple(probe.samples()) if probe is not None else ()
-        # Stall is mutable (the watchdog fills in the duration): copy it,
-        # so the snapshot cannot change after it was taken.
-        stalls = tuple(replace(stall) for stall in monitor.stalls)
-        return cls(
-            results=tuple(results),
-            samples=samples,
-            busy_periods=tuple(monitor.busy_periods(since=-math.inf)),
-            pings=pings,
-            stalls=stalls,
-            meta={
-                "interval_s": monitor.interval,
-                # Busy periods cover this much, up to the snapshot; ticks,
-                # pings and stalls too, unless whole_session.
-                "heartbeat_window_s": monitor.window,
-                "whole_session": False,
-                "monitor_mode": monitor.mode,
-                "stall_threshold_s": monitor.stall_threshold,
-                **(meta or {}),
-            },
-        )
-
-    def with_archive(self, cut: ArchiveCut) -> Self:
-        """This snapshot with the whole session's ticks, pings and stalls.
-
-        Any thread: reading a long session's archive takes a while, and the
-        app does it off the loop it measures.
-        """
-        # The snapshot's stalls are complete for the monitor's window (an
-        # ended stall reaches the archive a moment later, on the loop); the
-        # archive adds whatever is older than that.
-        oldest = self.stalls[0].start if self.stalls else math.inf
-        older = tuple(stall for stall in cut.stalls() if stall.start < oldest)
-        return replace(
-            self,
-            samples=tuple(cut.ticks()),
-            pings=tuple(PingSample(due, latency) for due, latency in cut.pings()),
-            stalls=older + self.stalls,
-            meta={**self.meta, "whole_session": True},
-        )
 
 
 def session_json(session: Session) -> dict[str, Any]:

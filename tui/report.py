@@ -20,7 +20,6 @@ from tui.bench import Bench
 from tui.client import RunResult
 from tui.export import (
     ExportError,
-    Session,
     export_session,
     export_stem,
     session_json,
@@ -30,6 +29,7 @@ from tui.formatting import describe_threads, format_seconds
 from tui.heartbeat import LoopMonitor
 from tui.progress import RunProgress, console_for_progress
 from tui.runs import RunSpec
+from tui.session import Session
 
 SETTLE = 0.2
 """Seconds of quiet between runs, so one run's tail does not colour the next."""

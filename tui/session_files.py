@@ -12,12 +12,12 @@ from pathlib import Path
 from tui.bench import Bench
 from tui.export import (
     ExportError,
-    Session,
     export_session,
     export_stem,
 )
 from tui.files import free_stem, write_atomically
 from tui.reservation import RunRefused
+from tui.session import Session
 
 __all__ = ["ExportError", "export_files", "save_screenshot"]
 

@@ -23,13 +23,11 @@ Standard library and the project's own modules only.
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.client import RequestSpan, RunResult
 from tui.formatting import describe_stall
-
-if TYPE_CHECKING:
-    from tui.export import Session
+from tui.session import Session
 
 LOOP_TID = 1
 """The trace's event-loop track; worker threads get the tids after it."""
@@ -50,7 +48,7 @@ class _Request:
         return self.span.started + self.span.wall
 
 
-def chrome_trace(session: "Session") -> dict[str, Any]:
+def chrome_trace(session: Session) -> dict[str, Any]:
     """The session in the Trace Event Format, as a JSON-ready dict."""
     origin = _earliest(session)
 
@@ -201,7 +199,7 @@ def _split_overlapping(
     return alone, together
 
 
-def _earliest(session: "Session") -> float:
+def _earliest(session: Session) -> float:
     times = [
         *(r.started for r in session.results),
         *(s.t for s in session.samples),
@@ -232,7 +230,7 @@ def _track_names(tids: dict[str, int]) -> list[dict[str, Any]]:
     return events
 
 
-def _long_tasks(session: "Session") -> list[tuple[float, float, str, dict]]:
+def _long_tasks(session: Session) -> list[tuple[float, float, str, dict]]:
     """(start, duration, name, args) of each stall and other long busy period.
 
     A stall is a long busy period with a stack, and both carry the very same
