@@ -4,8 +4,9 @@ Run: ``python benchmarks/quit_matrix.py [--db PATH] [--states ...] [--ways ...]`
 
 For each state the app can be in (idle, frozen by a blocking run, a burst in
 flight, a long run at 100 ms of latency per statement, a tour step running,
-a quiz experiment running, an export being written) and each way of ending
-it (``q``, Ctrl+C, SIGTERM, SIGHUP, the terminal closed), the real app runs
+a quiz experiment running, a head-to-head pair running, an export being
+written) and each way of ending it (``q``, Ctrl+C, SIGTERM, SIGHUP, the
+terminal closed), the real app runs
 on a pseudo-terminal, is put in that state and ended. Printed: the seconds
 from the quit to the process ending, its exit status, and what was wrong
 (a traceback or "Task exception" in its output, the terminal not restored,
@@ -30,6 +31,7 @@ STATES = {
     "latency": ("+", "+", "+", "+", "n"),
     "tour": ("o", " "),
     "quiz": ("z", "\r"),
+    "versus": ("c", "\r"),
     "export": ("a", "w"),
 }
 WAYS = ("q", "ctrl+c", "SIGTERM", "SIGHUP", "closed")
