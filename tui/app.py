@@ -26,7 +26,12 @@ from tui.commands import binding_commands
 from tui.desk import RunDesk, show_error
 from tui.eventlog import EventLogHandler
 from tui.leaving import end_by
-from tui.messages import BlankScreen, PresenterClosed, RunRequested
+from tui.messages import (
+    BlankScreen,
+    PresenterClosed,
+    ReplayRequested,
+    RunRequested,
+)
 from tui.owners import OWNER, SCREEN
 from tui.runs import RunSpec, step_latency
 from tui.screens.main import MainScreen
@@ -235,6 +240,19 @@ class LoopbeatApp(App[None]):
     def _presenter_closed(self, message: PresenterClosed) -> None:
         message.stop()
         self.main.close_presenters()
+
+    @on(ReplayRequested)
+    def _replay_requested(self, message: ReplayRequested) -> None:
+        message.stop()
+        recording = self.bench.last_recording()
+        if recording is None:
+            self.notify(
+                "Nothing to replay: run a pattern, then press r "
+                f"(the last {self.bench.window:g} s are kept).",
+                title="replay",
+            )
+            return
+        self.main.replay(recording)
 
     @on(BlankScreen)
     def _blank_screen(self, message: BlankScreen) -> None:

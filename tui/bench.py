@@ -25,6 +25,7 @@ from tui.loopstats import Sample, Stall, percentile
 from tui.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
 from tui.owners import LOOPBEAT, OWNER
 from tui.probe import PingProbe, PingSample
+from tui.replay import Recording, from_run
 from tui.reservation import Batch, Reservation, RunRefused
 from tui.runs import MAX_BURST, RunSpec, check_latency
 from tui.session import Session
@@ -331,6 +332,16 @@ class Bench:
             pings[-1] if pings else None,
             percentile(pings, 99) if pings else None,
         )
+
+    def last_recording(self) -> Recording | None:
+        """The newest finished run's ticks, pings and stalls, for a replay.
+
+        None before any run finished, or once its ticks are no longer kept.
+        """
+        run = next((r for r in reversed(self.results) if r.error is None), None)
+        if run is None or self.monitor is None or self.probe is None:
+            return None
+        return from_run(run, self.monitor, self.probe)
 
     def metadata(self) -> dict[str, Any]:
         """Facts about the session for exports (JSON-serialisable)."""

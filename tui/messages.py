@@ -41,6 +41,10 @@ class PresenterClosed(Message):
     """The tour or quiz panel is done: the app hides it and takes focus back."""
 
 
+class ReplayRequested(Message):
+    """Replay the newest finished run in slow motion, if it is still recorded."""
+
+
 class BlankScreen(Message):
     """Blank the screen, or bring it back (a presenter's clicker asks)."""
 

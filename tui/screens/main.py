@@ -21,7 +21,7 @@ from textual.widgets import Header, OptionList, Static
 from tui.client import RunResult
 from tui.formatting import describe_stall
 from tui.loopstats import Sample, Stall
-from tui.messages import PatternShown, RunRequested
+from tui.messages import PatternShown, ReplayRequested, RunRequested
 from tui.patterns import PATTERNS, Pattern, find, views_line
 from tui.probe import PingSample
 from tui.runs import RunSpec
@@ -40,6 +40,7 @@ MAX_ROWS = 200
 
 if TYPE_CHECKING:
     from tui.noise import NoiseReport
+    from tui.replay import Recording
 
 PanelT = TypeVar("PanelT", bound=Widget)
 
@@ -79,6 +80,7 @@ class MainScreen(Screen[None]):
         Binding(
             "c", "versus", "Head to head", show=False, tooltip="two patterns compared"
         ),
+        Binding("r", "replay", "Replay", show=False, tooltip="the last run, slowed"),
         Binding(
             "w", "app.export", "Save", tooltip="export: JSON, CSV and a Chrome trace"
         ),
@@ -321,6 +323,17 @@ class MainScreen(Screen[None]):
         from tui.widgets.versus_panel import VersusPanel
 
         self.open_presenter(VersusPanel).start()
+
+    def action_replay(self) -> None:
+        """Ask for the last run again, in slow motion."""
+        self.post_message(ReplayRequested())
+
+    def replay(self, recording: "Recording") -> None:
+        """Play ``recording`` in the replay panel, on the live graphs' scale."""
+        from tui.widgets.replay_panel import ReplayPanel
+
+        linear = self.query_one("#lag-graph", LagGraph).linear
+        self.open_presenter(ReplayPanel).play(recording, linear=linear)
 
     def action_blank(self) -> None:
         """Black out the screen for a moment of the talk (``.`` again to return)."""

@@ -99,6 +99,10 @@ class LagGraph(Widget):
     """A linear scale from 0 to a round top, instead of the log scale: a 100 ms
     spike then towers over 5 ms of jitter instead of standing one row above."""
 
+    linear_at_least = 0.0
+    """The linear scale's top fits at least this (seconds): a replay sets the
+    run's largest value, so the scale does not change as the run unfolds."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._lines: list[Strip] | None = None
@@ -149,7 +153,7 @@ class LagGraph(Widget):
         height, width = max(1, self.size.height), self.columns
         shown: list[float | None] = list(self.values)[-width:]
         values = [None] * (width - len(shown)) + shown
-        top = linear_top(tuple(values)) if self.linear else None
+        top = linear_top((*values, self.linear_at_least)) if self.linear else None
         levels = tuple(round(scale_fraction(v, top) * height * 8) for v in values)
         colours = tuple(severity_style(v) for v in values)
         return self.size, levels, colours, top, self.marks
