@@ -32,6 +32,7 @@ STATES = {
     "tour": ("o", " "),
     "quiz": ("z", "\r"),
     "versus": ("c", "\r"),
+    "replay": ("1", "r"),
     "export": ("a", "w"),
 }
 WAYS = ("q", "ctrl+c", "SIGTERM", "SIGHUP", "closed")

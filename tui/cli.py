@@ -13,9 +13,12 @@ from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
 from tui.themes import THEME_NAMES
 
 EXIT_USAGE = 2
-QUIT_DEADLINE = 1.8
+QUIT_DEADLINE = 1.4
 """Seconds from quitting (a key, a signal, a closed terminal) to the process
-ending, whatever is stuck: a closed terminal can block Textual's writer."""
+ending, whatever is stuck: a closed terminal can block Textual's writer.
+An orderly quit takes under 1 s even just after a freeze; the forced end
+itself takes up to 0.1 s more, and a loaded machine more again (1.8 s here
+ended closed terminals at 1.83-1.90 s, too near the promised 2 s)."""
 DEFAULT_BURST = 5
 
 
