@@ -189,7 +189,14 @@ class LoopbeatApp(App[None]):
         """Say in the first seconds whether short runs can be trusted here."""
         from tui.noise import measure_noise
 
-        self.main.show_noise(await measure_noise(self.bench))
+        report = await measure_noise(self.bench)
+        if report is None:
+            self.log_event(
+                "noise check given up: runs kept overlapping it (--check measures "
+                "the machine alone)"
+            )
+        else:
+            self.main.show_noise(report)
 
     async def on_unmount(self) -> None:
         self.main.closing = True

@@ -191,6 +191,11 @@ class Bench:
         return self._runs_in_flight
 
     @property
+    def runs_started(self) -> int:
+        """Runs of the session started so far (the newest run's number)."""
+        return self._runs_started
+
+    @property
     def requests_in_flight(self) -> int:
         """Requests those runs may have in flight at once."""
         return self._requests_in_flight
