@@ -247,3 +247,33 @@ def test_a_short_run_keeps_its_whole_number() -> None:
     line = "".join(char for char, _ in cells)
     assert line[5:8] == "#12"
     assert line[10:18] == "#13────╴"
+
+
+def test_a_plain_row_is_cut_into_the_segments_a_cell_by_cell_row_gives() -> None:
+    # The fast path for rows without lines or marks must draw exactly what
+    # the cell-by-cell path draws (the snapshots would not catch every case).
+    import random
+
+    from rich.style import Style
+
+    from tui.widgets.lag_graph import (
+        BLOCKS,
+        SEVERITY_STYLES,
+        _colour_spans,
+        _row_segments,
+        _runs,
+    )
+
+    base = Style(bgcolor="black")
+    styles = {name: base + Style.parse(name) for name in SEVERITY_STYLES}
+    chooser = random.Random(7)
+    for _ in range(500):
+        width = chooser.randint(0, 40)
+        text = "".join(chooser.choice(BLOCKS + "  ") for _ in range(width))
+        colours = tuple(chooser.choice(SEVERITY_STYLES) for _ in range(width))
+        cells = [
+            (char, styles[colour] if char != " " else base)
+            for char, colour in zip(text, colours, strict=True)
+        ]
+        fast = _row_segments(text, _colour_spans(colours), styles, base)
+        assert fast == _runs(cells)

@@ -6,6 +6,7 @@ fixed scale, 1 ms to 10 s, and the decades are labelled on the left.
 """
 
 import math
+import re
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,6 +24,7 @@ SCALE_HIGH = 10.0
 DECADES = ((10.0, "10 s"), (1.0, "1 s"), (0.1, "100 ms"), (0.01, "10 ms"))
 LABEL_WIDTH = 7
 BLOCKS = " ▁▂▃▄▅▆▇█"
+BLANKS = re.compile("( +)")
 
 GOOD, WARN = 0.01, 0.1
 """Thresholds (seconds) between green, yellow and red."""
@@ -196,20 +198,35 @@ class LagGraph(Widget):
         line_style = base + Style(dim=True)
         labels = self._label_rows(height, top)
         thresholds = self._threshold_rows(height, top)
+        # Each column's glyphs from the bottom up, read across by zip: string
+        # work in C instead of a tuple per cell. A frame at 160x45 draws two
+        # graphs of about 1,000 cells each, ten times a second during a run.
+        glyphs = [
+            ("█" * (level // 8) + BLOCKS[level % 8].strip()).ljust(height)[:height]
+            for level in levels
+        ]
+        # Every column holds exactly `height` glyphs.
+        across = ["".join(row) for row in zip(*glyphs, strict=True)] if glyphs else []
+        spans = _colour_spans(colours)
         lines = []
         for row in range(height):
-            floor = (height - 1 - row) * 8
             gutter = f"{labels.get(row, ''):>{LABEL_WIDTH - 1}}┤"
-            cells: list[tuple[str, Style]] = []
-            for colour, level in zip(colours, levels, strict=True):
-                fill = min(8, max(0, level - floor))
-                cells.append((BLOCKS[fill], styles[colour]) if fill else (" ", base))
-            if row in thresholds:
-                _rule(cells, f" {thresholds[row]} ", line_style)
-            if row == 0 and height >= 3:
-                _mark_runs(cells, marks, base + Style(bold=True))
-            lines.append(Strip([Segment(gutter, label_style), *_runs(cells)]))
-        return [line.crop_extend(0, self.size.width, base) for line in lines]
+            text = across[height - 1 - row] if across else ""
+            if row in thresholds or (row == 0 and height >= 3 and marks):
+                cells = [
+                    (char, styles[colour] if char != " " else base)
+                    for char, colour in zip(text, colours, strict=True)
+                ]
+                if row in thresholds:
+                    _rule(cells, f" {thresholds[row]} ", line_style)
+                if row == 0 and height >= 3:
+                    _mark_runs(cells, marks, base + Style(bold=True))
+                segments = _runs(cells)
+            else:
+                segments = _row_segments(text, spans, styles, base)
+            lines.append(Strip([Segment(gutter, label_style), *segments]))
+        width = self.size.width
+        return [line.crop_extend(0, width, base) for line in lines]
 
 
 class StatsLine(Widget):
@@ -272,6 +289,33 @@ def _rule(cells: list[tuple[str, Style]], label: str, style: Style) -> None:
     for index, char in enumerate(text):
         if free[index]:
             cells[index] = (char, style)
+
+
+def _colour_spans(colours: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """Runs of columns of one colour: ``(first, end, colour)``."""
+    spans: list[tuple[int, int, str]] = []
+    for index, colour in enumerate(colours):
+        if spans and spans[-1][2] == colour:
+            spans[-1] = (spans[-1][0], index + 1, colour)
+        else:
+            spans.append((index, index + 1, colour))
+    return spans
+
+
+def _row_segments(
+    text: str, spans: list[tuple[int, int, str]], styles: dict[str, Style], base: Style
+) -> list[Segment]:
+    """A row without lines or marks: the same segments ``_runs`` would give."""
+    pieces: list[tuple[str, Style]] = []
+    for first, end, colour in spans:
+        for part in BLANKS.split(text[first:end]):
+            if part:
+                style = base if part[0] == " " else styles[colour]
+                if pieces and pieces[-1][1] is style:
+                    pieces[-1] = (pieces[-1][0] + part, style)
+                else:
+                    pieces.append((part, style))
+    return [Segment(part, style) for part, style in pieces]
 
 
 def _runs(cells: list[tuple[str, Style]]) -> list[Segment]:
