@@ -49,20 +49,42 @@ async def test_the_check_measures_and_keeps_no_runs(demo_db: Path) -> None:
 
 
 async def test_a_run_fired_during_the_check_is_not_taken_for_noise(
-    demo_db: Path,
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tui import noise
     from tui.patterns import find
     from tui.runs import RunSpec
 
+    seconds = []
+    idle_second = noise._idle_second
+
+    async def counted(bench: Bench) -> tuple[float, float, float, float]:
+        seconds.append(1)
+        return await idle_second(bench)
+
+    monkeypatch.setattr(noise, "_idle_second", counted)
     async with Bench(demo_db) as bench:
         checking = asyncio.create_task(measure_noise(bench))
-        await asyncio.sleep(0.3)  # inside the idle second
+        await asyncio.sleep(0.3)  # inside the first idle second
         blocked = await bench.run_now(RunSpec(find("sleep-block")))
         assert blocked.loop_max_lag >= 0.09  # it did block the loop
         measured = await checking
-    # Measured again after it: the 100 ms block is not the machine's.
+    # The second it blocked was listened to again, and the block not kept.
+    assert len(seconds) == 2
     assert measured is not None and measured.lag_max < 0.09
     assert measured.control_kept_beating == measured.control_runs
+
+
+async def test_runs_overlapping_every_try_make_the_check_give_up(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui import noise
+
+    monkeypatch.setattr(noise, "IDLE_SECONDS", 0.01)
+    monkeypatch.setattr(noise, "ATTEMPTS", 3)
+    monkeypatch.setattr(noise.Undisturbed, "__bool__", lambda self: False)
+    async with Bench(demo_db) as bench:
+        assert await measure_noise(bench) is None
 
 
 async def test_the_app_says_it_in_its_first_seconds(demo_db: Path, monkeypatch) -> None:

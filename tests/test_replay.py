@@ -29,7 +29,9 @@ def test_a_freeze_grows_column_by_column_as_the_replay_reaches_it() -> None:
     assert at_start[5] == pytest.approx(0.0)  # it has only just begun
     assert midway[5:9] == [pytest.approx(0.3)] * 4  # stuck 0.3 s so far
     assert midway[9:] == [None] * 8  # nothing drawn past the moment reached
-    assert after[5:11] == [pytest.approx(0.6)] * 6  # whole, once it ended
+    # Whole once it ended, on every column from its start to its end (both
+    # ends on a boundary here: the end's column counts too).
+    assert after[5:12] == [pytest.approx(0.6)] * 7
     assert after[:5] == [None] * 5 and after[12:] == [None] * 5
 
 
@@ -68,6 +70,14 @@ def test_a_replay_is_slowed_down_but_never_drags(wall: float) -> None:
         assert recording.span * recording.slowdown <= REPLAY_SECONDS
     assert recording.moment(0.0) == recording.since
     assert recording.moment(10_000.0) == recording.until
+
+
+def test_a_run_replayed_just_after_it_ended_ends_where_its_recording_does() -> None:
+    whole = make(started=10.0, ended=10.6)
+    early = make(started=10.0, ended=10.6, cut=10.8)
+    assert whole.until == pytest.approx(11.1)
+    assert early.until == pytest.approx(10.8)  # no silent tail to play
+    assert make(started=10.0, ended=10.6, cut=10.0).until == pytest.approx(10.6)
 
 
 def test_the_stall_named_is_the_one_the_replay_is_in() -> None:
@@ -119,14 +129,16 @@ async def test_r_replays_the_last_run_and_the_freeze_is_in_it(demo_db) -> None:
         assert recording is not None and recording.number == result.number
         assert recording.stalls, "the 100 ms block was caught as a stall"
 
-        # Drive the replay's clock by hand: into the middle of the stall...
+        # Drive the replay's clock by hand, and draw by hand (no waiting for
+        # its timer): into the middle of the stall...
         now = [0.0]
         panel.clock = lambda: now[0]
         await pilot.press("enter")  # play again, on the new clock
         stall = recording.stalls[0]
         middle = (stall.start + stall.end) / 2
         now[0] = (middle - recording.since) * recording.slowdown
-        await pilot.pause(0.3)
+        assert not panel.redraw()
+        await pilot.pause()
         status = str(panel.query_one("#replay-status").render())
         assert stall.text in status
         lag = panel.query_one("#replay-lag", LagGraph).values
@@ -134,12 +146,35 @@ async def test_r_replays_the_last_run_and_the_freeze_is_in_it(demo_db) -> None:
         assert drawn and max(drawn) < 0.1  # the freeze is still growing
         # ...and then to the end, where the whole of it is drawn.
         now[0] = 1000.0
-        await pilot.pause(0.3)
+        assert panel.redraw()
+        await pilot.pause()
         assert panel.finished
         lag = panel.query_one("#replay-lag", LagGraph).values
         assert max(v for v in lag if v is not None) >= 0.09
         assert result.verdict in str(panel.query_one("#replay-status").render())
 
+        # r in the panel takes the newest run: one that finished meanwhile.
+        await pilot.press("escape")
+        newer = await run_and_wait(pilot, "2")
+        await pilot.press("r")
+        await pilot.pause()
+        assert panel.display and panel.recording is not None
+        assert panel.recording.number == newer.number
+        await pilot.press("r")
+        await pilot.pause()
+        assert panel.recording.number == newer.number
+
+        # Another panel opened over it: its timer stops, it draws no more.
+        await pilot.press("enter")
+        assert not panel.finished
+        await pilot.press("o")  # the tour
+        await pilot.pause()
+        assert not panel.display and panel.paused
+        await pilot.press("escape")
+
+        await pilot.press("r")
+        await pilot.pause()
+        assert panel.display and not panel.paused
         await pilot.press("escape")
         await pilot.pause()
         assert not panel.display

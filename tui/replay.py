@@ -28,7 +28,7 @@ PAD_SECONDS = 0.5
 """Recorded time shown before the run starts and after it ends."""
 REPLAY_SECONDS = 20.0
 """About how long a replay lasts at most, at the slowest speed that fits."""
-SLOWDOWNS = (20, 10, 5, 2)
+SLOWDOWNS = (10, 5, 2)
 """The speeds a replay may run at (times slower than it happened)."""
 
 Event = tuple[float, float]
@@ -61,6 +61,9 @@ class Recording:
     pings: tuple[Event, ...]
     stalls: tuple[StallMark, ...] = ()
     verdict: str = ""
+    cut: float = math.inf
+    """When it was taken: a run replayed just after it ended has less than
+    ``PAD_SECONDS`` after it, and the replay ends where the recording does."""
 
     @property
     def since(self) -> float:
@@ -70,7 +73,7 @@ class Recording:
     @property
     def until(self) -> float:
         """The end of what the replay shows."""
-        return self.ended + PAD_SECONDS
+        return max(self.ended, min(self.ended + PAD_SECONDS, self.cut))
 
     @property
     def span(self) -> float:
@@ -152,6 +155,7 @@ def record(
     pings: Sequence[Event],
     stalls: Sequence[StallMark] = (),
     verdict: str = "",
+    cut: float = math.inf,
 ) -> Recording:
     """A recording of the events that overlap the run's padded window."""
     since, until = started - PAD_SECONDS, ended + PAD_SECONDS
@@ -168,6 +172,7 @@ def record(
         pings=tuple(sorted(e for e in pings if overlaps(*e))),
         stalls=tuple(s for s in stalls if s.end >= since and s.start <= until),
         verdict=verdict,
+        cut=cut,
     )
 
 
@@ -179,7 +184,8 @@ def from_run(
     The monitor keeps its last ``window`` seconds of ticks: a run that
     started before that can no longer be replayed whole.
     """
-    if time.perf_counter() - result.started > monitor.window - PAD_SECONDS:
+    now = time.perf_counter()
+    if now - result.started > monitor.window - PAD_SECONDS:
         return None
     ended = result.started + result.wall
     since, until = result.started - PAD_SECONDS, ended + PAD_SECONDS
@@ -197,4 +203,5 @@ def from_run(
         [(p.due + p.latency, p.latency) for p in probe.samples(since, until)],
         stalls,
         result.verdict,
+        cut=now,
     )

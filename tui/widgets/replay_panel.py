@@ -2,7 +2,7 @@
 
 The recording (``tui.replay``) is drawn on the same kind of graphs as the
 live heartbeat, but each column is a few milliseconds instead of a quarter
-of a second, and the picture unfolds ten or twenty times slower than it
+of a second, and the picture unfolds up to ten times slower than it
 happened: a 600 ms freeze takes six seconds to grow, long enough to point
 at. The stall the loop is in at each moment is named above the graphs.
 """
@@ -19,13 +19,13 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tui.formatting import format_seconds
-from tui.messages import BlankScreen, PresenterClosed
+from tui.messages import BlankScreen, PresenterClosed, ReplayRequested
 from tui.replay import Recording, columns, run_columns
 from tui.widgets.lag_graph import LABEL_WIDTH, LagGraph
 
 FPS = 10
 """Frames a second while the replay plays."""
-HINTS = "enter / page down: play again   space: pause   b / .: blank   esc: leave"
+HINTS = "enter/pgdn: again  space: pause  r: newest run  b/.: blank  esc: leave"
 AXIS_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 """Candidate distances (seconds) between the time axis's labels."""
 AXIS_GAP = 12
@@ -62,7 +62,8 @@ class ReplayPanel(Vertical, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,pagedown,r", "again", "Play again"),
+        Binding("enter,pagedown", "again", "Play again"),
+        Binding("r", "newest", "Replay the newest run", show=False),
         Binding("space", "pause", "Pause"),
         Binding("b,full_stop", "blank", "Blank", show=False),
         Binding("escape", "leave", "Leave"),
@@ -76,7 +77,10 @@ class ReplayPanel(Vertical, can_focus=True):
         height: 3;
     }
     ReplayPanel Static {
-        height: auto;
+        height: 1;
+    }
+    ReplayPanel #replay-status {
+        height: 2;
     }
     """
 
@@ -93,6 +97,7 @@ class ReplayPanel(Vertical, can_focus=True):
         self._timer: Timer | None = None
         self._linear = False
         self._ready = False
+        self._axis_key: tuple[float, float, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="replay-status")
@@ -116,9 +121,14 @@ class ReplayPanel(Vertical, can_focus=True):
         self.recording, self._linear = recording, linear
         if not self._ready:
             return  # on_mount plays it
-        for graph in self.query(LagGraph):
+        # Each graph's linear top fits its whole recording from the start,
+        # so the scale holds still while the run unfolds.
+        for graph, events in (
+            (self.query_one("#replay-lag", LagGraph), recording.lags),
+            (self.query_one("#replay-ping", LagGraph), recording.pings),
+        ):
             graph.linear = linear
-            graph.linear_at_least = recording.largest
+            graph.linear_at_least = max((value for _, value in events), default=0.0)
         self.border_title = (
             f"replay of #{recording.number} {recording.label} · "
             f"{recording.slowdown}x slower than it happened"
@@ -137,9 +147,19 @@ class ReplayPanel(Vertical, can_focus=True):
         return self.elapsed + self.clock() - self._resumed_at
 
     def _frame(self) -> None:
-        self.redraw()
-        if self.finished:
+        if self.redraw():
             self._stop_timer()
+
+    def on_hide(self) -> None:
+        # Hidden (another panel opened, or esc): a timer left running would
+        # redraw unseen, on the loop being measured, for up to a minute.
+        if self._timer is not None:
+            self._stop_timer()
+            self.paused = not self.finished
+
+    def on_resize(self) -> None:
+        # The graphs' widths decide the columns: draw the recording again.
+        self.call_after_refresh(self.redraw)
 
     def _stop_timer(self) -> None:
         self.elapsed = self._played()
@@ -169,6 +189,10 @@ class ReplayPanel(Vertical, can_focus=True):
             self.paused = True
         self.redraw()
 
+    def action_newest(self) -> None:
+        """Ask for the newest finished run (one may have ended meanwhile)."""
+        self.post_message(ReplayRequested())
+
     def action_blank(self) -> None:
         self.post_message(BlankScreen())
 
@@ -176,12 +200,17 @@ class ReplayPanel(Vertical, can_focus=True):
         self._stop_timer()
         self.post_message(PresenterClosed())
 
-    def redraw(self) -> None:
-        """Draw the recording up to the moment the replay has reached."""
+    def redraw(self) -> bool:
+        """Draw the recording up to the moment the replay has reached.
+
+        Returns whether that is the end of it (the clock is read once, so
+        the last picture drawn is the end's).
+        """
         recording = self.recording
         if recording is None or not self._ready:
-            return
+            return False
         moment = recording.moment(self._played())
+        at_end = moment >= recording.until
         lag_graph = self.query_one("#replay-lag", LagGraph)
         count = lag_graph.columns
         column_seconds = recording.span / count
@@ -191,32 +220,38 @@ class ReplayPanel(Vertical, can_focus=True):
         lag_graph.marks = ((first, last, f"#{recording.number}"),)
         lag_graph.values = tuple(lags)
         self.query_one("#replay-ping", LagGraph).values = tuple(pings)
-        self._draw_text(recording, moment, lags, pings)
-        axis = time_axis(recording.since - recording.started, column_seconds, count)
-        self.query_one("#replay-axis", Static).update(
-            Text(" " * LABEL_WIDTH + axis, style="dim", no_wrap=True)
-        )
+        self._draw_text(recording, moment, at_end, lags, pings)
+        axis_key = (recording.since - recording.started, column_seconds, count)
+        if axis_key != self._axis_key:
+            self._axis_key = axis_key
+            axis = time_axis(*axis_key)
+            self.query_one("#replay-axis", Static).update(
+                Text(" " * LABEL_WIDTH + axis, style="dim", no_wrap=True),
+                layout=False,
+            )
+        return at_end
 
     def _draw_text(
         self,
         recording: Recording,
         moment: float,
+        at_end: bool,
         lags: list[float | None],
         pings: list[float | None],
     ) -> None:
+        # Every line has a fixed height (DEFAULT_CSS), so no update needs a
+        # layout of the screen: ten a second would cost the loop measured.
         status = Text(no_wrap=True, overflow="ellipsis")
-        state = "❚❚ paused" if self.paused else ("■ played" if self.finished else "▶")
+        state = "❚❚ paused" if self.paused else ("■ played" if at_end else "▶")
         status.append(f"{state}  t = {moment - recording.started:+.2f} s", style="bold")
         took = format_seconds(recording.ended - recording.started)
         status.append(f"   (t = 0 when the run started; it took {took})", style="dim")
         stall = recording.stall_at(moment)
         if stall is not None:
             status.append(f"\n{stall.text}", style="bold red")
-        elif self.finished and recording.verdict:
+        elif at_end and recording.verdict:
             status.append(f"\n{recording.verdict}", style="bold")
-        else:
-            status.append("\n")
-        self.query_one("#replay-status", Static).update(status)
+        self.query_one("#replay-status", Static).update(status, layout=False)
         for label_id, name, values in (
             ("#replay-lag-label", "loop lag", lags),
             ("#replay-ping-label", "ping", pings),
@@ -224,4 +259,4 @@ class ReplayPanel(Vertical, can_focus=True):
             worst = max((v for v in values if v is not None), default=None)
             label = Text(f"{name}", style="bold", no_wrap=True)
             label.append(f"   worst so far {format_seconds(worst)}", style="dim")
-            self.query_one(label_id, Static).update(label)
+            self.query_one(label_id, Static).update(label, layout=False)
