@@ -99,3 +99,26 @@ async def test_the_app_says_it_in_its_first_seconds(demo_db: Path, monkeypatch) 
         await pilot.pause()
         assert any("short runs" in line for line in app.main.events.lines)
         assert not app.results
+
+
+async def test_the_app_says_when_it_gave_the_check_up(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui import noise
+
+    async def never(bench: Bench) -> None:
+        return None
+
+    monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", True)
+    monkeypatch.setattr(noise, "measure_noise", never)
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            if any("noise check given up" in line for line in app.main.events.lines):
+                break
+            await asyncio.sleep(0.05)
+        await pilot.pause()
+        lines = app.main.events.lines
+    assert any("noise check given up" in line for line in lines)
+    assert not any("machine quiet" in l or "machine busy" in l for l in lines)
