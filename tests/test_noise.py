@@ -121,4 +121,4 @@ async def test_the_app_says_when_it_gave_the_check_up(
         await pilot.pause()
         lines = app.main.events.lines
     assert any("noise check given up" in line for line in lines)
-    assert not any("machine quiet" in l or "machine busy" in l for l in lines)
+    assert not any("machine quiet" in x or "machine busy" in x for x in lines)
