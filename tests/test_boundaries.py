@@ -38,6 +38,7 @@ MEASURING = {
         "loopstats.py",
         "owners.py",
         "stalls.py",
+        "stallsplit.py",
         "threadtimes.py",
     )
 }

@@ -42,7 +42,10 @@ def describe_stall(stall: Stall) -> str:
     ``froze 890 ms at demoapp/views.py:118 in sync_orm_unguarded``,
     ``starved 94 ms: ThreadPoolExecutor-3_0 at django/db/models/base.py:584``,
     ``drawing the screen held the loop 60 ms``. The screen's and loopbeat's
-    own work are named as such, never as a line of the demo.
+    own work are named as such, never as a line of the demo. A thread that
+    held the GIL for part of a stall with another main cause is named after
+    it: ``machine busy 150 ms: the loop waited for a CPU and for the GIL
+    (ThreadPoolExecutor-3_0 at ...)``.
     """
     took = format_seconds(stall.duration)
     cause = stall.cause
@@ -53,10 +56,15 @@ def describe_stall(stall: Stall) -> str:
     elif stall.owner == LOOPBEAT:
         text = f"loopbeat itself held the loop {took} ({stall_place(stall)})"
     elif cause == MACHINE_BUSY and stall.late:
-        return f"machine busy {took}: the loop waited for a CPU"
+        text = f"machine busy {took}: the loop waited for a CPU"
+        if stall.culprit:
+            text += f" and for the GIL ({stall.culprit})"
+        return text
     else:
         verb = "blocked" if cause == BLOCKED else "froze"
         text = f"{verb} {took} at {stall_place(stall)}"
     if cause == MACHINE_BUSY:
         text += "; machine busy: it mostly waited for a CPU"
+    if stall.culprit:
+        text += f"; GIL held by {stall.culprit}"
     return text

@@ -56,14 +56,21 @@ class _TimedSelector:
         monitor = self._monitor
         if monitor is None:
             return self.wrapped.select(timeout)
+        # CPU clocks before wall clocks, here and below: the loop can lose the
+        # GIL between any two reads, for as long as a starving thread keeps
+        # it. A mark read after that wait would leave it out, and the late
+        # wake-up or busy period measured from the earlier wall time would
+        # read as nobody of ours running: "machine busy" on a quiet machine.
+        cpu = thread_time(), process_time()
         entered = perf_counter()
         monitor._busy_ended(entered)
-        monitor._cpu_mark = CpuMark(entered, thread_time(), process_time())
+        monitor._cpu_mark = CpuMark(entered, *cpu)
         if timeout is not None:
             # epoll and poll wait whole milliseconds, rounded up (selectors.py).
             monitor._select_deadline = entered + math.ceil(timeout * 1e3) * 1e-3
         events = self.wrapped.select(timeout)
-        monitor._select_returned(perf_counter())
+        cpu = thread_time(), process_time()
+        monitor._select_returned(perf_counter(), cpu)
         return events
 
     def detach(self) -> None:
@@ -249,8 +256,12 @@ class LoopMonitor(LoopHistory):
             self._tick_seconds += perf_counter() - now
             self._publish(sample)
 
-    def _select_returned(self, now: float) -> None:
-        """Open a busy period; note a late wake-up; the hot path, every select."""
+    def _select_returned(self, now: float, cpu: tuple[float, float]) -> None:
+        """Open a busy period; note a late wake-up; the hot path, every select.
+
+        ``cpu`` is the loop thread's and the process's CPU clocks, read just
+        before ``now``.
+        """
         deadline = self._select_deadline
         late = now - deadline
         if deadline != math.inf:
@@ -262,7 +273,7 @@ class LoopMonitor(LoopHistory):
             if late >= self.stall_threshold and self._watchdog is not None:
                 # Whoever held the GIL may have kept the watchdog out too.
                 self._watchdog.late_seen(deadline, late, self._cpu_mark)
-        self._cpu_mark = CpuMark(now, thread_time(), process_time())
+        self._cpu_mark = CpuMark(now, *cpu)
         self._busy_since = now
         # Reset only after _busy_since is set: the watchdog reads the two to
         # tell "late to wake" from "busy", and must never see neither.

@@ -24,7 +24,8 @@ from types import FrameType
 
 from tui.culprits import ThreadClocks, busiest_thread, thread_clocks
 from tui.framenames import FrameNames
-from tui.loopstats import STARVED, BusyPeriod, CauseSplit, Stall
+from tui.loopstats import BusyPeriod, Stall
+from tui.stallsplit import names_a_culprit, split_caught, split_unseen
 from tui.threadtimes import CpuSnapshot, ThreadSampler
 
 WATCHDOG_POLL = 0.005
@@ -99,6 +100,8 @@ class StallWatchdog:
         self._loop_clock: int | None = None
         self._caught: _Caught | None = None
         self._baseline: ThreadClocks = {}
+        self._recorded_unseen: float | None = None
+        """The start of the last stall recorded after the fact."""
         # Held while a stall is caught or recorded after the fact, so the two
         # never record the same late wake-up.
         self._lock = threading.Lock()
@@ -205,17 +208,13 @@ class StallWatchdog:
             caught = self._caught
             if caught is not None and caught.stall.start == start:
                 return  # the watchdog has it, and ends it as usual
+            # The loop can lose the GIL before it marks the period over, and
+            # the watchdog must not then catch the same stall a second time.
+            self._recorded_unseen = start
             now_cpu = thread_time(), time.process_time()
-            working = max(0.0, now_cpu[0] - mark.loop_cpu) if mark else 0.0
-            working = min(working, duration)
+            working = now_cpu[0] - mark.loop_cpu if mark else 0.0
             others = now_cpu[1] - mark.process_cpu - working if mark else 0.0
-            starved = min(max(others, 0.0), duration - working)
-            # What is left: after select() nobody of ours ran, yet the loop,
-            # due to run, did not (it queued for a CPU); inside a callback it
-            # may also have waited in a system call, which the clocks cannot
-            # tell apart from queueing. The watchdog's view, when it gets one,
-            # tells them apart; here the rest is called queued.
-            rest = duration - working - starved
+            split = split_unseen(duration, working=working, others=others)
             stall = Stall(
                 start=start,
                 duration=duration,
@@ -226,14 +225,14 @@ class StallWatchdog:
                 stack=(),
                 late=late,
                 owner=owner,
-                split=CauseSplit(working, starved, 0.0, rest),
+                split=split,
             )
-            if stall.split is not None and stall.split.main == STARVED:
+            if names_a_culprit(split, duration):
                 # Only a thread that ran for half the wait is named: the one
                 # that held the GIL may have ended since (its clock with it).
                 stall.culprit = self._culprit(
                     _Caught(stall, mark, None, 0.0, {}, self._baseline, {}),
-                    min_cpu=starved / 2,
+                    min_cpu=split.starved / 2,
                 )
         self._on_caught(stall)
         self._on_ended(stall)
@@ -243,6 +242,8 @@ class StallWatchdog:
             return self._catch_locked(since)
 
     def _catch_locked(self, since: float) -> Stall | None:
+        if since == self._recorded_unseen:
+            return None  # recorded by the loop as it ended
         late = self._busy_since() != since
         mark = self._cpu_mark()
         owner = None if late else self._running_owner()
@@ -336,21 +337,23 @@ class StallWatchdog:
             working = usage.of(loop_native).cpu if loop_native else 0.0
             others = usage.others(*(t for t in (loop_native,) if t))
         others -= thread_time() - caught.watchdog_cpu
-        caught_span = max(usage.wall, 1e-6)
-        # Run-queue wait is read over the stretch since the catch only, so
-        # it is scaled up to the whole stall.
-        queued = (usage.of(loop_native).queued if loop_native else 0.0) * min(
-            1.0, duration / caught_span
+        # Run-queue waits are read from the catch to now, which can run past
+        # the stall's end: scaled down to the stall's length when it does.
+        scale = min(1.0, duration / max(usage.wall, 1e-6))
+        watchdog = self._thread.native_id if self._thread is not None else None
+        holder = usage.busiest(*(t for t in (loop_native, watchdog) if t))
+        stall.split = split_caught(
+            duration,
+            working=working,
+            others=others,
+            queued=(usage.of(loop_native).queued if loop_native else 0.0) * scale,
+            holder_queued=usage.of(holder[0]).queued * scale if holder else 0.0,
+            late=stall.late,
         )
-        working = min(max(working, 0.0), duration)
-        queued = min(max(queued, 0.0), duration - working)
-        starved = min(max(others, 0.0), duration - working - queued)
-        blocked = duration - working - queued - starved
-        stall.split = CauseSplit(working, starved, blocked, queued)
-        if stall.split.main == STARVED:
+        if names_a_culprit(stall.split, duration):
             # A thread that barely ran is not named: the one that held the
             # GIL may have ended before the stall did, its clock with it.
-            stall.culprit = self._culprit(caught, min_cpu=starved / 4)
+            stall.culprit = self._culprit(caught, min_cpu=stall.split.starved / 4)
 
     def _python_cpu(self) -> ThreadClocks:
         """Each other Python thread's name and CPU clock, by ident."""
