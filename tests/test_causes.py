@@ -17,10 +17,9 @@ import pytest
 from tui.causes import CauseMeter, RunCauses
 from tui.formatting import describe_stall
 from tui.heartbeat import LoopMonitor
-from tui.loopstats import STARVED
 from tui.owners import DEMO, OWNER, SCREEN, context_of
 from tui.threadtimes import available
-from tui.verdicts import BLOCKED, FROZE, KEPT_BEATING, judge
+from tui.verdicts import BLOCKED, FROZE, KEPT_BEATING, STARVED, judge
 
 pytestmark = pytest.mark.skipif(
     not available(), reason="per-thread scheduler times need Linux /proc"
@@ -74,14 +73,16 @@ async def test_a_sleep_on_the_loop_blocked_it() -> None:
 
 
 async def test_a_thread_spinning_python_starves_the_waiting_loop() -> None:
+    # Long enough that, on a machine that lets the spinner run a third of
+    # the time, its share still passes the 100 ms a starved verdict needs.
     async def work() -> None:
-        await asyncio.to_thread(spin, 0.4)
+        await asyncio.to_thread(spin, 0.8)
 
     async with LoopMonitor() as monitor:
         causes = await caused(monitor, work)
     assert causes.threads_cpu[DEMO] > 0.05
     assert causes.split.starved > causes.split.working
-    assert judge(causes, None).kind == "starved"
+    assert judge(causes, None).kind == STARVED
 
 
 async def test_awaiting_keeps_the_loop_beating() -> None:
@@ -107,9 +108,17 @@ async def test_starvation_after_select_is_caught_and_names_the_thread() -> None:
     # With a long switch interval the spinner keeps the GIL for 150 ms at a
     # time: the loop's select() times out and it waits to run again, a late
     # wake-up no busy period sees. The watchdog must catch it all the same.
+    # The spinner then stays alive, as a request's worker thread does until
+    # its response is out: an ended thread has no clock left to name it by.
+    done = threading.Event()
+
+    def spin_then_wait() -> None:
+        spin(0.6)
+        done.wait(5)
+
     previous = sys.getswitchinterval()
     sys.setswitchinterval(0.15)
-    spinner = threading.Thread(target=spin, args=(0.6,), name="spinner")
+    spinner = threading.Thread(target=spin_then_wait, name="spinner")
     try:
         async with LoopMonitor(stall_threshold=0.05) as monitor:
             await asyncio.sleep(0.02)
@@ -117,15 +126,21 @@ async def test_starvation_after_select_is_caught_and_names_the_thread() -> None:
             await asyncio.sleep(0.8)
     finally:
         sys.setswitchinterval(previous)
+        done.set()
         spinner.join()
     # The loop's waits after select() timed out are recorded...
     assert sum(p.duration for p in monitor.late_wakes(since=-1e9)) > 0.05
-    # ...and the stall is blamed on the thread that held the GIL, not on the
-    # line the loop happened to be at (on a loaded machine the loop is at
-    # times caught losing the GIL inside a callback rather than after select).
-    starved = [s for s in monitor.stalls if s.cause == STARVED]
-    assert any("spinner" in (s.culprit or "") for s in starved), monitor.stalls
-    assert any(describe_stall(s).startswith("starved") for s in starved)
+    # ...charged to the spinner or, while it held the GIL queued for a CPU
+    # (a loaded machine), to the machine: never to the loop's own work or to
+    # a system call. On a loaded machine the loop is at times caught losing
+    # the GIL inside a callback rather than after select(), so it is the sum.
+    stalls = [s for s in monitor.stalls if s.split is not None]
+    waited = sum(s.split.starved + s.split.queued for s in stalls if s.split)
+    assert waited >= 0.6 * sum(s.duration or 0.0 for s in stalls), stalls
+    # ...and the thread that held the GIL is named, not the loop's line.
+    named = [s for s in stalls if "spinner" in (s.culprit or "")]
+    assert named, stalls
+    assert all("spinner" in describe_stall(s) for s in named)
 
 
 def hold_the_gil(seconds: float) -> None:
@@ -156,11 +171,12 @@ async def test_a_thread_holding_the_gil_throughout_still_gets_its_stall() -> Non
     finally:
         done.set()
         holder.join()
-    starved = [s for s in monitor.stalls if s.cause == STARVED]
-    assert starved, monitor.stalls
-    assert any("holder" in (s.culprit or "") for s in starved), starved
+    # Named whether the stall reads starved or, on a loaded machine where the
+    # holder also queued for a CPU, machine busy.
+    named = [s for s in monitor.stalls if s.culprit]
+    assert any("holder" in (s.culprit or "") for s in named), monitor.stalls
     # No other thread is ever blamed for the holder's GIL.
-    assert {s.culprit.split(" ")[0] for s in starved if s.culprit} == {"holder"}
+    assert {(s.culprit or "").split(" ")[0] for s in named} == {"holder"}
 
 
 class Payload:
