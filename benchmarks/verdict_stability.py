@@ -9,7 +9,8 @@ live: ``python -m tui`` drawing on a real pseudo-terminal at 160x45, driven
 by Textual's pilot from inside), every pattern runs ``--runs`` times. Printed
 per pattern: the verdict counts, the worst loop lag (median and range), the
 loop's CPU split between the demo, the screen and loopbeat (median share of
-the run), and how often the machine was said to be busy.
+the run), how often the machine was said to be busy, and the stall lines
+the runs showed, by main cause.
 
 Targets (issue "honest instrument"):
 
@@ -41,6 +42,10 @@ DEFAULT_PATTERNS = (
     "gather-native,async-for:5"
 )
 SETTLE = 0.2
+STALL_CAUSE_LETTERS = {"working": "w", "starved": "s", "blocked": "b"}
+STALL_CAUSE_LETTERS["machine busy"] = "m"
+"""Stall lines are counted by main cause: w working, s starved, b blocked in
+a system call, m machine busy (the loop, or the GIL's holder, queued)."""
 SIZE = (160, 45)
 
 
@@ -55,6 +60,8 @@ def summary(result) -> dict:
         "max_lag": result.loop_max_lag,
         "starved": causes.split.starved if causes else 0.0,
         "demo_cpu": causes.cpu.get("demo", 0.0) if causes else 0.0,
+        # The main cause of each stall line the run showed.
+        "stall_causes": [stall.cause for stall in result.stalls],
         "shares": {
             owner: (causes.cpu.get(owner, 0.0) / wall if causes else 0.0)
             for owner in ("demo", "screen", "loopbeat")
@@ -129,7 +136,7 @@ def report(title: str, rows: list[dict], labels: list[str], runs: int) -> dict:
     print(
         f"  {'pattern':<17} {'verdicts':<34} {'max lag p50 [min-max]':<26}"
         f" {'starved p50 [min-max]':<24}"
-        f" {'demo/screen/loopbeat':<22} machine busy"
+        f" {'demo/screen/loopbeat':<22} {'machine busy':<13} stall lines"
     )
     stable_all, demo_cpu = True, {}
     for label in labels:
@@ -150,10 +157,14 @@ def report(title: str, rows: list[dict], labels: list[str], runs: int) -> dict:
             f"{statistics.median(starves):.0f} [{starves[0]:.0f}-{starves[-1]:.0f}] ms"
         )
         busy = sum(r["machine_busy"] for r in mine)
+        causes = Counter(c for r in mine for c in r.get("stall_causes", ()))
+        lines = " ".join(
+            f"{STALL_CAUSE_LETTERS.get(c, '?')}{n}" for c, n in sorted(causes.items())
+        )
         mark = "" if stable else "  UNSTABLE"
         print(
             f"  {label:<17} {verdicts:<34} {lag:<26} {starve:<24} {shares:<22}"
-            f" {busy}/{len(mine)}"
+            f" {f'{busy}/{len(mine)}':<13} {lines or '-'}"
             f"{mark}"
         )
         demo_cpu[label] = statistics.median(r["demo_cpu"] for r in mine)
