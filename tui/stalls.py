@@ -6,8 +6,9 @@ CPU), the watchdog takes every thread's Python stack (``sys._current_frames``)
 and CPU clocks. The loop's stack, its frames named briefly with project code
 told from libraries, gives the stall a file and a line; the clocks, read
 again when it ends, split its time between the causes (working, starved,
-blocked, machine busy), and the thread that used the CPU meanwhile is named
-as the culprit of a starved loop. It learns of the loop through callables
+blocked, machine busy; ``tui.stallsplit``), and the thread that used the
+CPU meanwhile is named as the culprit when the loop waited on it for a
+quarter of the stall or more. It learns of the loop through callables
 and hands each stall back through two more, so it knows nothing of how the
 monitor keeps time.
 
