@@ -109,7 +109,11 @@ LATENCY = netsim.LATENCY_HEADER
 
 
 async def test_simulated_latency_applies_to_every_statement(asgi_app) -> None:
-    fast = (await get(asgi_app, "/gather/orm?n=2")).json()["view_ms"]
+    # The quickest of three without latency: one run a loaded machine
+    # happened to stretch must not stand for the view's own time.
+    fast = min(
+        [(await get(asgi_app, "/gather/orm?n=2")).json()["view_ms"] for _ in range(3)]
+    )
     slow = (await get(asgi_app, "/gather/orm?n=2", {LATENCY: "40"})).json()
     assert slow["view_ms"] >= fast + 2 * 40 * 0.9
 
