@@ -55,7 +55,8 @@ def test_packaged_captions_give_no_numbers() -> None:
     # Numbers only come from the measurement, through the banner.
     for number, step in enumerate(load_tour(), start=1):
         assert step.caption.strip(), number
-        assert not re.search(r"\d", step.caption), f"step {number}: {step.caption}"
+        # A module name such as sqlite3 is not a figure.
+        assert not re.search(r"(?<!\w)\d", step.caption), f"step {number}"
 
 
 def test_packaged_banners_format_with_a_real_looking_result() -> None:

@@ -94,7 +94,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "time.sleep(0.1) inside an async view holds the event loop for 100 ms: "
             "nothing else runs, the heartbeat stops, every other request waits. "
             "Django's async-safety guard does not notice; it only guards database "
-            "connections. A known block, so the meter can be trusted."
+            "connections. A known block, so the meter can be trusted: the verdict, "
+            "the stall line and the worst lag name the same stall."
         ),
     ),
     Pattern(
@@ -104,7 +105,7 @@ PATTERNS: tuple[Pattern, ...] = (
         url="/calibrate/asyncio-sleep",
         view="async_sleep",
         explanation=(
-            "The same 100 ms, awaited: the view yields to the loop, which keeps "
+            "The same wait, awaited: the view yields to the loop, which keeps "
             "serving the heartbeat and other requests while it waits."
         ),
     ),
@@ -116,9 +117,10 @@ PATTERNS: tuple[Pattern, ...] = (
         view="sync_orm_guarded",
         explanation=(
             "Calling the sync ORM inside an async view does not block the loop: "
-            "Django refuses. Opening a connection, creating a cursor, commits "
-            "and rollbacks are wrapped in async_unsafe, which raises "
-            "SynchronousOnlyOperation when an event loop runs in the thread; so "
+            "Django refuses. Connecting, creating a cursor, commits and rollbacks "
+            "are wrapped in async_unsafe, which raises SynchronousOnlyOperation "
+            "when an event loop runs in the thread; the query fails as it asks "
+            "for a cursor, whether or not a connection is already open, so "
             "anything that queries, a lazy foreign-key load included, raises. "
             "The guard protects data; it is not a blocking detector."
         ),
@@ -149,8 +151,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "on the request's worker thread, then yields from the cache; it does "
             "not stream. The loop is free of the query, not of the GIL: while "
             "the worker builds model instances (and collects garbage) the loop "
-            "waits to run. The loop thread then iterates the cache itself and "
-            "frees every instance when the view returns: tens of ms of its own."
+            "waits to run, starved. The loop thread then iterates the cache itself "
+            "and frees every instance when the view returns: work of its own, on "
+            "the loop, that grows with the rows."
         ),
     ),
     Pattern(
@@ -161,10 +164,15 @@ PATTERNS: tuple[Pattern, ...] = (
         view="async_orm_stream",
         explanation=(
             "aiterator() is the async ORM's streaming form: it hops to the "
-            "request's worker thread once per chunk of 2,000 rows (51 hops for "
-            "100,000 books) and yields each chunk as it comes, so memory stays "
-            "flat. Every hop costs a round trip through the loop, and building "
-            "each chunk's models still holds the GIL."
+            "request's worker thread once per chunk of 2,000 rows and yields each "
+            "chunk as it comes (the run counts the hops). Memory stays flat only "
+            "while the rows really stream: on SQLite, and on PostgreSQL with "
+            "server-side cursors, not with DISABLE_SERVER_SIDE_CURSORS (as behind "
+            "PgBouncer's transaction pooling). Every hop costs a round trip "
+            "through the loop, and building each chunk's models still holds the "
+            "GIL: the loop is starved in slices. SQLite reads it all as one "
+            "statement, so simulated latency is charged once; on PostgreSQL each "
+            "chunk is a FETCH round trip."
         ),
     ),
     Pattern(
@@ -189,7 +197,9 @@ PATTERNS: tuple[Pattern, ...] = (
         explanation=(
             "Wrapping your own sync ORM function in sync_to_async is what the "
             "async ORM does internally: it runs on the request's one worker "
-            "thread and connection (thread_sensitive=True)."
+            "thread and connection (thread_sensitive=True). Off the loop's thread "
+            "is not off the GIL: while that thread builds model instances the "
+            "loop is starved."
         ),
     ),
     Pattern(
@@ -209,14 +219,17 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         key="d",
         name="native-driver",
-        title="Native async driver (aiosqlite)",
+        title="aiosqlite: sqlite3 on a thread",
         url="/native",
         view="native_driver",
         explanation=(
-            "aiosqlite runs each connection on a thread of its own and hands back "
-            "plain tuples, not model instances: far less Python work under the "
-            "GIL, so the fetch is faster and the loop is barely starved. The "
-            "loop thread still frees the 100,000 tuples when the view returns."
+            "aiosqlite is the ordinary sqlite3 module run on a thread of its own "
+            "per connection, driven from the loop through a queue. The gain is "
+            "plain tuples instead of model instances: far less Python work under "
+            "the GIL, so the fetch is faster and the loop is starved far less. The "
+            "loop thread still frees every tuple when the view returns. Not every "
+            "async driver is shaped so: psycopg's AsyncConnection and asyncpg wait "
+            "on the socket from the loop and decode the rows on the loop thread."
         ),
     ),
     Pattern(
@@ -262,12 +275,16 @@ PATTERNS: tuple[Pattern, ...] = (
         view="gather_native",
         helpers=("count_genre_native",),
         explanation=(
-            "The same five counts over five aiosqlite connections, each on a "
+            "The same five counts, each over a fresh aiosqlite connection with a "
             "thread of its own: their waits overlap (a network round trip, here "
-            "the simulated latency), so with latency five take about as long as "
-            "one. The scans themselves need free cores: SQLite releases the GIL "
-            "while it scans, but a 2-core machine runs two at a time. One "
-            "connection would still run them one after another."
+            "the simulated latency), so with latency five take little longer "
+            "than one. The scans are CPU work: SQLite releases the GIL while it "
+            "scans, but they overlap only on free cores and warm connections, and "
+            "a fresh connection per count costs a thread and a file open each: "
+            "without latency they need not overlap at all. On one connection "
+            "aiosqlite would "
+            "queue them, one after another (psycopg serializes them too; asyncpg "
+            "raises InterfaceError)."
         ),
     ),
 )

@@ -20,6 +20,7 @@ from tui.quiz import (
     one_query_thread,
     plural,
     raised_guard,
+    ratio_bands,
     succeeded,
 )
 from tui.runs import RunSpec
@@ -64,7 +65,7 @@ def _explain_sync_orm(results: Results) -> str:
     if raised_guard(result):
         return (
             f"Django raised {GUARD_ERROR} after {wall}, worst loop lag {lag}: "
-            "the guard refuses to open a connection on the loop's thread"
+            "the guard refuses a cursor on the loop's thread, connection open or not"
         )
     succeeded(results)
     if result.froze_loop:
@@ -188,10 +189,10 @@ CPU_BOUND_BURST = Question(
     prompt="Five users at once load the view that turns every book into a model "
     "instance (`async for`, no network latency). Each request has its own worker "
     "thread. Compared with one user, they take...",
-    choices=(
-        "About the same time: the threads run in parallel",
-        "Somewhere in between",
-        "About five times as long: one thread at a time holds the GIL",
+    choices=ratio_bands(
+        "the threads run in parallel",
+        "they partly run in parallel",
+        "one thread at a time holds the GIL; hand-offs and collections add more",
     ),
     specs=(run("async-for"), run("async-for", burst=5)),
     judge=judge_ratio,

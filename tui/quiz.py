@@ -262,11 +262,20 @@ def explain_ratio(
     return explain
 
 
-RATIO_CHOICES = (
-    "About the same time: they overlap",
-    "Somewhere in between",
-    "About five times as long: one after another",
-)
+def ratio_bands(same: str, between: str, serial: str) -> tuple[str, str, str]:
+    """Choices for a (one, many) question, each led by the band that decides it.
+
+    The bands come from ``SAME_TIME_BELOW`` and ``SERIAL_FROM``, so what the
+    room reads is the rule the judge applies, never a figure typed beside it.
+    """
+    return (
+        f"Under {SAME_TIME_BELOW:g}x, about the same time: {same}",
+        f"{SAME_TIME_BELOW:g}x to {SERIAL_FROM:g}x, somewhere in between: {between}",
+        f"{SERIAL_FROM:g}x or more: {serial}",
+    )
+
+
+RATIO_CHOICES = ratio_bands("they overlap", "they partly overlap", "one after another")
 OVERLAP_OUTCOMES = ("they overlapped", "they partly overlapped", "they queued")
 
 
