@@ -12,6 +12,7 @@ import pytest_asyncio
 
 from demoapp import netsim
 from tui.client import RunClient
+from tui.formatting import format_seconds
 from tui.heartbeat import LoopMonitor
 from tui.patterns import BY_NAME, PATTERNS, Pattern, find
 from tui.probe import PingProbe
@@ -280,3 +281,36 @@ async def test_blocked_time_never_exceeds_the_run(probed_runner) -> None:
     for name in ("sleep-block", "sync-unguarded", "async-for"):
         result = await probed_runner.run(name)
         assert result.loop_blocked <= result.wall * 1.01, name
+
+
+# --- runs in flight together ---------------------------------------------------
+
+
+async def _after(seconds: float, coroutine):
+    await asyncio.sleep(seconds)
+    return await coroutine
+
+
+async def test_a_freeze_belongs_to_the_run_whose_code_held_the_loop(runner) -> None:
+    # The bystander is in flight (awaiting) when the other run freezes the
+    # loop: it was held up, and says by whom; the freeze, its stall and its
+    # line are the freezer's alone.
+    bystander, frozen = await asyncio.gather(
+        runner.run("sleep-await"), _after(0.02, runner.run("sync-unguarded"))
+    )
+    assert frozen.judgement.kind == FROZE
+    assert any("sync_orm_unguarded" in s.location for s in frozen.stalls)
+    assert bystander.judgement.kind != FROZE, bystander.verdict
+    assert not any("sync_orm_unguarded" in s.location for s in bystander.stalls)
+    assert any("sync-unguarded" in name for name in bystander.held_up_by)
+    assert "held up by sync-unguarded (froze" in bystander.verdict
+
+
+async def test_a_hold_reads_the_same_in_the_verdict_and_the_stall_line(
+    runner,
+) -> None:
+    result = await runner.run("sleep-block")
+    assert result.judgement.held_the_loop
+    (stall,) = [s for s in result.stalls if "blocking_sleep" in s.location]
+    took = format_seconds(stall.duration)
+    assert took in result.verdict and stall.text.startswith(f"blocked {took} at")

@@ -4,6 +4,8 @@ Synthetic causes on both sides of every threshold: the screen's drawing,
 loopbeat's work and a busy machine must never change what is said of the demo.
 """
 
+import re
+
 import pytest
 
 from tests.factories import make_causes, make_result
@@ -23,11 +25,15 @@ from tui.verdicts import (
 @pytest.mark.parametrize(
     ("causes", "kind", "text"),
     [
-        (make_causes(wall=0.65, working=0.62), FROZE, "froze the loop for 620 ms"),
+        (
+            make_causes(wall=0.65, working=0.62),
+            FROZE,
+            "froze the loop for 620 ms in all",
+        ),
         (
             make_causes(wall=0.1, blocked=0.1),
             BLOCKED,
-            "blocked the loop 100 ms: system call",
+            "blocked the loop 100 ms in all: system call",
         ),
         (
             make_causes(wall=0.7, working=0.04, starved=0.2),
@@ -167,3 +173,31 @@ def test_a_sleep_on_the_loop_is_blocked_even_with_a_little_else_running() -> Non
     )
     assert causes.split.starved <= 0.002
     assert judge(causes, None).kind == BLOCKED
+
+
+def test_a_hold_is_stated_as_its_longest_stall_reads() -> None:
+    # One stall, one number: the stall line says "blocked 101 ms", so does
+    # the verdict, though the CPU clocks split a few ms of it elsewhere.
+    causes = make_causes(wall=0.103, blocked=0.097)
+    verdict = judge(causes, None, longest_hold=0.1012)
+    assert verdict.sentence() == "blocked the loop 101 ms: system call"
+
+
+def test_a_run_held_up_by_another_says_so_and_keeps_its_own_verdict() -> None:
+    causes = make_causes(wall=1.2, working=0.004, longest_demo=0.003)
+    verdict = judge(causes, None, held_up_by=("#41 sync-unguarded (froze 1.08 s)",))
+    assert verdict.kind == KEPT_BEATING
+    assert verdict.sentence() == (
+        "kept beating: demo held it ≤ 3.0 ms; "
+        "held up by #41 sync-unguarded (froze 1.08 s)"
+    )
+
+
+def test_loop_shares_never_pass_the_whole() -> None:
+    # Django tidies up after the response's last byte, inside the span the
+    # callbacks were summed over but past the run's wall: 101 % read as a
+    # loop busier than time allows.
+    causes = make_causes(wall=0.7, working=0.707)
+    text = causes.loop_work()
+    shares = [int(n) for n in re.findall(r"(\d+)%", text)]
+    assert shares and max(shares) <= 100, text

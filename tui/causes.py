@@ -48,7 +48,7 @@ class RunCauses:
         busy: Loop time in callbacks, per owner (``demo``, ``screen``,
             ``loopbeat``, ``other``).
         cpu: Of that, the loop thread's time on a CPU, per owner.
-        longest_demo: The longest single demo callback.
+        longest_demo: The longest single callback of this run's own.
         late: Time the loop was late to wake from select(), in all.
         longest_late: The longest single late wake-up.
         loop_queued: Time the loop thread queued for a CPU.
@@ -59,6 +59,11 @@ class RunCauses:
             they were on a CPU (1.0 on a quiet machine); the rest they queued.
             A thread that holds the GIL while it waits for a CPU keeps the
             loop waiting too, and that wait is the machine's, not the demo's.
+        own_busy: Of ``busy["demo"]``, the loop time in this run's own
+            callbacks; None when every demo callback was its own.
+        own_cpu: Likewise of ``cpu["demo"]``.
+        held_up: The longest callback of another run in flight meanwhile: the
+            loop was held for this run too, but not by its code.
     """
 
     wall: float
@@ -70,16 +75,19 @@ class RunCauses:
     loop_queued: float
     threads_cpu: dict[str, float]
     demo_threads_ran: float = 1.0
+    own_busy: float | None = None
+    own_cpu: float | None = None
+    held_up: float = 0.0
 
     @property
     def demo_busy(self) -> float:
-        """Loop time spent running the demo's callbacks."""
-        return self.busy.get(DEMO, 0.0)
+        """Loop time spent running this run's own callbacks."""
+        return self.busy.get(DEMO, 0.0) if self.own_busy is None else self.own_busy
 
     @property
     def demo_cpu(self) -> float:
-        """Of the demo's loop time, how much was on a CPU."""
-        return self.cpu.get(DEMO, 0.0)
+        """Of this run's loop time, how much was on a CPU."""
+        return self.cpu.get(DEMO, 0.0) if self.own_cpu is None else self.own_cpu
 
     @property
     def split(self) -> CauseSplit:
@@ -118,14 +126,18 @@ class RunCauses:
         ``loop busy 34 %: Django 20 %, drawing 12 %, loopbeat 2 %``, from the
         loop thread's CPU in each owner's callbacks.
         """
-        wall = max(self.wall, 1e-9)
+        # Shares of the time the callbacks ran in, which can outlast the run:
+        # Django tidies up after the last byte of the response.
+        wall = max(self.wall, sum(self.busy.values()), 1e-9)
         shares = {owner: self.cpu.get(owner, 0.0) / wall for owner in self.cpu}
         total = sum(shares.values())
-        return (
-            f"loop busy {total:.0%}: Django {shares.get(DEMO, 0.0):.0%}, "
+        others = max(0.0, self.cpu.get(DEMO, 0.0) - self.demo_cpu) / wall
+        text = (
+            f"loop busy {total:.0%}: Django {self.demo_cpu / wall:.0%}, "
             f"drawing {shares.get(SCREEN, 0.0):.0%}, "
             f"loopbeat {shares.get(LOOPBEAT, 0.0):.0%}"
         )
+        return text + (f", other runs {others:.0%}" if others >= 0.005 else "")
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for exports."""
@@ -142,6 +154,9 @@ class RunCauses:
             "demo_working": split.working,
             "demo_starved": split.starved,
             "demo_blocked": split.blocked,
+            "own_busy": self.own_busy,
+            "own_cpu": self.own_cpu,
+            "held_up": self.held_up,
         }
 
 
@@ -153,6 +168,8 @@ class CauseMark:
     totals: dict[str, OwnerTotals]
     cpu: CpuSnapshot
     threads: dict[int, tuple[str, ThreadTimes]]
+    run: int = 0
+    """The run measured (``tui.owners.RUN``); 0 for all the demo's work."""
 
 
 class CauseMeter:
@@ -176,11 +193,15 @@ class CauseMeter:
         self.loop_native_id = loop_native_id
         self.sampler = sampler or ThreadSampler()
 
-    def begin(self) -> CauseMark:
+    def begin(self, run: int = 0) -> CauseMark:
         """Mark the start of a span (about 0.2 ms: every thread's times).
 
         From here until ``end`` the sampler is asked to keep readings of the
         threads, so those that end before the span does still count.
+
+        Args:
+            run: The run whose own callbacks are told apart (``RUN``), so
+                that another run's freeze meanwhile is not charged to it.
         """
         self.sampler.wanted += 1
         self.sampler.sample()
@@ -189,6 +210,7 @@ class CauseMeter:
             self.ledger.totals(),
             CpuSnapshot.take(),
             self.sampler.latest(),
+            run,
         )
 
     def end(self, mark: CauseMark, until: float | None = None) -> RunCauses:
@@ -203,6 +225,16 @@ class CauseMeter:
         demo_calls = [
             r for r in self.ledger.long_callbacks(mark.at, until) if r.owner == DEMO
         ]
+        own_busy = own_cpu = None
+        held_up = 0.0
+        if mark.run:
+            own = self.ledger.run_totals(mark.run)
+            self.ledger.forget_run(mark.run)
+            own_busy, own_cpu = own.wall, own.cpu
+            held_up = max(
+                (r.duration for r in demo_calls if r.run != mark.run), default=0.0
+            )
+            demo_calls = [r for r in demo_calls if r.run == mark.run]
         late = self.history.late_wakes(mark.at, until)
         usage = cpu.since(mark.cpu)
         return RunCauses(
@@ -215,6 +247,9 @@ class CauseMeter:
             loop_queued=usage.of(self.loop_native_id).queued,
             threads_cpu=self._threads_cpu(usage),
             demo_threads_ran=ran,
+            own_busy=own_busy,
+            own_cpu=own_cpu,
+            held_up=held_up,
         )
 
     def _demo_threads_ran(

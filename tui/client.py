@@ -7,6 +7,7 @@ the run was in flight (lag, stalls, the latency of a concurrent ping).
 """
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -14,11 +15,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tui.causes import CauseMeter, RunCauses
-from tui.formatting import describe_stall, stall_place
+from tui.formatting import describe_stall, format_seconds, stall_place
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import AsgiResponse, get
-from tui.loopstats import STARVED, Stall, percentile
-from tui.owners import DEMO, LOOPBEAT, OWNER, SCREEN
+from tui.loopstats import BLOCKED, STARVED, WORKING, Stall, percentile
+from tui.owners import DEMO, LOOPBEAT, OWNER, RUN, SCREEN
 from tui.probe import PingProbe
 from tui.runs import RunSpec
 from tui.verdicts import Verdict, judge
@@ -28,6 +29,10 @@ LATENCY_HEADER = "X-Loopbeat-Latency-Ms"
 as ``demoapp.netsim.LATENCY_HEADER``; a test keeps the two in step)."""
 STALL_SETTLE = 0.03
 """Seconds to wait after a run for the watchdog to report a stall's end."""
+_RUN_TOKENS = itertools.count(1)
+"""One token per run sent, process-wide: runs of several clients never share."""
+RUN_NAMES_KEPT = 64
+"""Recent runs whose names are kept, to say which one held another up."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class RunResult:
     """What kept the loop from reacting, by cause and by owner."""
     requests: tuple[RequestSpan, ...] = ()
     """Each request of the run, in the order they were sent."""
+    held_up_by: tuple[str, ...] = ()
+    """Other runs in flight whose code held the loop meanwhile (``#41
+    sync-unguarded froze 1.08 s``): this run waited for them."""
 
     @property
     def label(self) -> str:
@@ -123,7 +131,22 @@ class RunResult:
     @property
     def judgement(self) -> Verdict:
         """What the run did to the loop, judged by cause (``tui.verdicts``)."""
-        return judge(self.causes, self.error)
+        return judge(
+            self.causes,
+            self.error,
+            longest_hold=self.longest_hold,
+            held_up_by=self.held_up_by,
+        )
+
+    @property
+    def longest_hold(self) -> float | None:
+        """The run's longest stall of its own code on the loop (froze or blocked).
+
+        The figure a froze/blocked verdict states, so the verdict, the stall
+        line and the replay give the same stall the same number.
+        """
+        held = [s.duration for s in self.stalls if s.cause in (WORKING, BLOCKED)]
+        return max(held) if held else None
 
     @property
     def froze_loop(self) -> bool:
@@ -167,6 +190,8 @@ class RunClient:
         self.meter = CauseMeter(
             monitor, monitor.ledger, monitor.loop_native_id, monitor.sampler
         )
+        self._names: dict[int, str] = {}
+        """Recent runs' names by token, for the runs they held up."""
 
     async def run(self, spec: RunSpec, number: int = 0) -> RunResult:
         """Send ``spec.burst`` concurrent requests and measure them.
@@ -175,25 +200,30 @@ class RunClient:
         flight together each get their own.
         """
         headers = {LATENCY_HEADER: f"{spec.latency_ms or 0.0:g}"}
+        token = next(_RUN_TOKENS)
+        self._names[token] = f"#{number} {spec.label}" if number else spec.label
+        while len(self._names) > RUN_NAMES_KEPT:
+            del self._names[next(iter(self._names))]
         with self.probe.run_in_flight() if self.probe else nullcontext():
-            mark = self.meter.begin()
+            mark = self.meter.begin(token)
             started = time.perf_counter()
-            # The requests' tasks copy this context: the loop's work for them
-            # is charged to the demo (tui/owners.py).
-            owner = OWNER.set(DEMO)
+            # The requests' tasks copy this context: the loop's work for
+            # them is charged to the demo, and to this run (tui/owners.py).
+            owner, run = OWNER.set(DEMO), RUN.set(token)
             try:
                 timed = await asyncio.gather(
                     *(self._timed_get(spec.url, headers) for _ in range(spec.burst))
                 )
             finally:
+                RUN.reset(run)
                 OWNER.reset(owner)
             ended = max(response.received for response, _ in timed)
             causes = self.meter.end(mark, ended)
         # The watchdog reports a stall's end from its own thread a few
-        # milliseconds later, and the tick that a freeze made late only runs
-        # once the response is out: give both that long before reading.
+        # milliseconds later, and the tick that a freeze made late only
+        # runs once the response is out: give both that long before reading.
         await asyncio.sleep(STALL_SETTLE)
-        return self._result(spec, number, started, ended, timed, causes)
+        return self._result(spec, number, token, started, ended, timed, causes)
 
     async def _timed_get(
         self, url: str, headers: dict[str, str]
@@ -206,6 +236,7 @@ class RunClient:
         self,
         spec: RunSpec,
         number: int,
+        token: int,
         started: float,
         ended: float,
         timed: list[tuple[AsgiResponse, float]],
@@ -230,6 +261,17 @@ class RunClient:
         stats = self.monitor.stats(since=started, until=ended + STALL_SETTLE)
         pings = self.probe.samples(started, ended) if self.probe else []
         ping_latencies = sorted(p.latency for p in pings)
+        during = [
+            s
+            for s in self.monitor.stalls
+            if started <= s.start <= ended and is_the_demos(s)
+        ]
+        # A stall whose callback served another run is that run's: this one
+        # says it was held up by it, and never takes its freeze or its line.
+        # Starvation is charged by thread, not by the callback that lost the
+        # GIL, so a starved stall stays with every run it overlapped.
+        mine = [s for s in during if s.cause == STARVED or s.run in (0, token)]
+        theirs = [s for s in during if s not in mine]
         return RunResult(
             number=number,
             spec=spec,
@@ -259,14 +301,30 @@ class RunClient:
                     s.owner,
                     describe_stall(s),
                 )
-                for s in self.monitor.stalls
-                if started <= s.start <= ended and is_the_demos(s)
+                for s in mine
             ),
+            held_up_by=_held_up_by_text(self._names, theirs),
             error=next((e for e in errors if e), None)
             or (f"HTTP {failed[0].status}" if failed else None),
             causes=causes,
             requests=spans,
         )
+
+
+def _held_up_by_text(names: dict[int, str], stalls: list[Stall]) -> tuple[str, ...]:
+    """``#41 sync-unguarded froze 1.08 s`` for each other run's worst stall."""
+    worst: dict[int, Stall] = {}
+    for stall in stalls:
+        if stall.run not in worst or (stall.duration or 0) > (
+            worst[stall.run].duration or 0
+        ):
+            worst[stall.run] = stall
+    texts = []
+    for run, stall in worst.items():
+        verb = "blocked" if stall.cause == BLOCKED else "froze"
+        name = names.get(run, "another run")
+        texts.append(f"{name} ({verb} {format_seconds(stall.duration)})")
+    return tuple(texts)
 
 
 def is_the_demos(stall: Stall) -> bool:

@@ -309,10 +309,13 @@ class LoopMonitor(LoopHistory):
         # mean the period is over and its record is in.
         self._busy_since = None
 
-    def _longest_owner(self, since: float) -> str | None:
-        """Whose callback took the longest since ``since``, if any was long."""
+    def _longest_owner(self, since: float) -> tuple[str, int] | None:
+        """Whose callback took the longest since ``since`` (owner, run), if long."""
         records = self.ledger.long_callbacks(since, math.inf)
-        return max(records, key=lambda r: r.duration).owner if records else None
+        if not records:
+            return None
+        longest = max(records, key=lambda r: r.duration)
+        return longest.owner, longest.run
 
     def _publish(self, item: Sample | Stall) -> None:
         for callback in tuple(self._subscribers):

@@ -94,6 +94,8 @@ class Stall:
         owner: Whose callback the loop was running (``tui.owners``), if busy.
         split: How the time divides between the causes, once it has ended.
         culprit: For a starved loop: the thread that held the CPU, and where.
+        run: The demo run whose callback held the loop (``tui.owners.RUN``),
+            0 when none did or it is not known.
     """
 
     start: float
@@ -105,6 +107,7 @@ class Stall:
     owner: str | None = None
     split: CauseSplit | None = None
     culprit: str | None = None
+    run: int = 0
 
     @property
     def cause(self) -> str | None:

@@ -39,6 +39,13 @@ OWNER: contextvars.ContextVar[str] = contextvars.ContextVar(
     "loopbeat_owner", default=OTHER
 )
 """The owner of the work done in this context."""
+RUN: contextvars.ContextVar[int] = contextvars.ContextVar("loopbeat_run", default=0)
+"""Which of the demo's runs the work in this context serves (0: none).
+
+Runs in flight together share the owner ``DEMO``; this tells whose code held
+the loop, so one run's freeze is not read as every overlapping run's."""
+MAX_RUNS_TRACKED = 64
+"""Per-run sums kept at once; a run's sums are taken when it ends."""
 
 LONG_CALLBACK = 0.002
 """Callbacks at least this long (seconds) are kept one by one, not just summed."""
@@ -52,6 +59,8 @@ class CallbackRecord:
     duration: float
     cpu: float
     owner: str
+    run: int = 0
+    """The demo run it served (``RUN``), 0 for none."""
 
     @property
     def end(self) -> float:
@@ -83,10 +92,11 @@ class CallbackLedger:
     def __init__(self, capacity: int = 4096) -> None:
         self._thread = 0
         self._totals: dict[str, list[float]] = {o: [0.0, 0.0, 0] for o in OWNERS}
+        self._runs: dict[int, list[float]] = {}
         self.long: deque[CallbackRecord] = deque(maxlen=capacity)
         """Callbacks of at least ``LONG_CALLBACK``, oldest first."""
-        self.current: tuple[str, float] | None = None
-        """(owner, start) of the callback running now; read by the watchdog."""
+        self.current: tuple[str, float, int] | None = None
+        """(owner, start, run) of the callback running now; read by the watchdog."""
         self._original: Callable[[Any], None] | None = None
 
     def install(self) -> None:
@@ -101,13 +111,15 @@ class CallbackLedger:
         def _run(handle: asyncio.events.Handle) -> None:
             if threading.get_ident() != ledger._thread:
                 return original(handle)
-            owner = handle._context.get(OWNER, OTHER)  # type: ignore[attr-defined]
+            context = handle._context  # type: ignore[attr-defined]
+            owner = context.get(OWNER, OTHER)
+            run = context.get(RUN, 0) if owner == DEMO else 0
             started, cpu = perf_counter(), thread_time()
-            ledger.current = (owner, started)
+            ledger.current = (owner, started, run)
             try:
                 return original(handle)
             finally:
-                ledger._charge(owner, started, cpu)
+                ledger._charge(owner, run, started, cpu)
 
         _run.__wrapped__ = original  # type: ignore[attr-defined]
         setattr(asyncio.events.Handle, "_run", _run)  # noqa: B010 (a method)
@@ -121,7 +133,7 @@ class CallbackLedger:
         self._original = None
         self.current = None
 
-    def _charge(self, owner: str, started: float, cpu_started: float) -> None:
+    def _charge(self, owner: str, run: int, started: float, cpu_started: float) -> None:
         ended, cpu = perf_counter(), thread_time() - cpu_started
         self.current = None
         duration = ended - started
@@ -129,8 +141,17 @@ class CallbackLedger:
         totals[0] += duration
         totals[1] += cpu
         totals[2] += 1
+        if run:
+            mine = self._runs.get(run)
+            if mine is None:
+                if len(self._runs) >= MAX_RUNS_TRACKED:  # an abandoned run's
+                    del self._runs[next(iter(self._runs))]
+                mine = self._runs[run] = [0.0, 0.0, 0]
+            mine[0] += duration
+            mine[1] += cpu
+            mine[2] += 1
         if duration >= LONG_CALLBACK:
-            self.long.append(CallbackRecord(started, duration, cpu, owner))
+            self.long.append(CallbackRecord(started, duration, cpu, owner, run))
 
     def totals(self) -> dict[str, OwnerTotals]:
         """The running sums per owner since the ledger was made."""
@@ -138,6 +159,15 @@ class CallbackLedger:
             owner: OwnerTotals(wall, cpu, int(count))
             for owner, (wall, cpu, count) in self._totals.items()
         }
+
+    def run_totals(self, run: int) -> OwnerTotals:
+        """Wall and CPU of the loop's callbacks for one demo run so far."""
+        wall, cpu, count = self._runs.get(run, (0.0, 0.0, 0))
+        return OwnerTotals(wall, cpu, int(count))
+
+    def forget_run(self, run: int) -> None:
+        """Drop a finished run's sums (they are bounded, but need not wait)."""
+        self._runs.pop(run, None)
 
     def long_callbacks(self, since: float, until: float) -> list[CallbackRecord]:
         """The long callbacks that started within ``[since, until]``."""

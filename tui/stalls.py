@@ -56,7 +56,7 @@ class StallWatchdog:
         busy_periods: The monitor's recorded busy periods, oldest first, as a
             tuple copied in one step (safe while the loop appends).
         late_wakes: Likewise its recorded late wake-ups.
-        running_owner: (owner, start) of the callback running now, or None.
+        running_owner: (owner, start, run) of the callback running now, or None.
         cpu_mark: The CPU clocks the loop noted as it entered or left select().
         sampler: Read every ``SAMPLE_EVERY`` while it is wanted (runs are in
             flight), so threads that end before their run still count.
@@ -76,7 +76,7 @@ class StallWatchdog:
         busy_since: Callable[[], float | None],
         busy_periods: Callable[[], tuple[BusyPeriod, ...]],
         late_wakes: Callable[[], tuple[BusyPeriod, ...]],
-        running_owner: Callable[[], tuple[str, float] | None],
+        running_owner: Callable[[], tuple[str, float, int] | None],
         cpu_mark: Callable[[], CpuMark | None],
         sampler: ThreadSampler | None = None,
         threshold: float,
@@ -183,7 +183,11 @@ class StallWatchdog:
         self._record_unseen(deadline, late, mark, late=True, owner=None)
 
     def busy_seen(
-        self, since: float, duration: float, mark: CpuMark | None, owner: str | None
+        self,
+        since: float,
+        duration: float,
+        mark: CpuMark | None,
+        owner: tuple[str, int] | None,
     ) -> None:
         """A busy period as long as a stall ended; record it if not caught.
 
@@ -192,7 +196,8 @@ class StallWatchdog:
         thread, say) to a thread that kept it, and the watchdog with it.
 
         Args:
-            owner: Whose callback took the longest in the period, if known.
+            owner: Whose callback took the longest in the period, and the
+                demo run it served (0: none), if known.
         """
         self._record_unseen(since, duration, mark, late=False, owner=owner)
 
@@ -203,7 +208,7 @@ class StallWatchdog:
         mark: CpuMark | None,
         *,
         late: bool,
-        owner: str | None,
+        owner: tuple[str, int] | None,
     ) -> None:
         with self._lock:
             caught = self._caught
@@ -225,8 +230,9 @@ class StallWatchdog:
                 else "<not seen: another thread held the GIL throughout>",
                 stack=(),
                 late=late,
-                owner=owner,
+                owner=owner[0] if owner else None,
                 split=split,
+                run=owner[1] if owner else 0,
             )
             if names_a_culprit(split, duration):
                 # Only a thread that ran for half the wait is named: the one
@@ -276,6 +282,7 @@ class StallWatchdog:
             stack=stack,
             late=late,
             owner=owner[0] if owner is not None else None,
+            run=owner[2] if owner is not None else 0,
         )
         self._caught = _Caught(
             stall,

@@ -88,8 +88,24 @@ class Verdict:
         return f"{self.text}; machine busy {format_seconds(self.machine_busy)}"
 
 
-def judge(causes: RunCauses | None, error: str | None) -> Verdict:
-    """The verdict for a run with these causes (None: not measured) and error."""
+def judge(
+    causes: RunCauses | None,
+    error: str | None,
+    *,
+    longest_hold: float | None = None,
+    held_up_by: tuple[str, ...] = (),
+) -> Verdict:
+    """The verdict for a run with these causes (None: not measured) and error.
+
+    Args:
+        causes: What kept the loop from reacting, by cause (None: unmeasured).
+        error: The request's error, if it answered one.
+        longest_hold: The run's longest stall of its own code on the loop: a
+            froze or blocked verdict states it, so it reads the same number
+            as the stall line; without one it states the hold in all.
+        held_up_by: Other runs whose code held the loop meanwhile, named in
+            the sentence: their freeze is theirs, not this run's.
+    """
     if error:
         kind = error.split(":", 1)[0]
         if kind.isidentifier():
@@ -108,15 +124,18 @@ def judge(causes: RunCauses | None, error: str | None) -> Verdict:
     # The share is of the time the machine let the loop have: a run stretched
     # by another process's CPU use must not fall below the line because of it.
     if held >= HOLD_MIN and held >= HOLD_SHARE * (causes.wall - queued):
+        if longest_hold is not None:
+            figure = format_seconds(longest_hold)
+        else:
+            figure = f"{format_seconds(held)} in all"
         if split.working >= split.blocked:
-            return Verdict(FROZE, f"froze the loop for {format_seconds(held)}", machine)
-        return Verdict(
-            BLOCKED, f"blocked the loop {format_seconds(held)}: system call", machine
-        )
+            return Verdict(FROZE, f"froze the loop for {figure}", machine)
+        return Verdict(BLOCKED, f"blocked the loop {figure}: system call", machine)
+    held_up = f"; held up by {', '.join(held_up_by)}" if held_up_by else ""
     if split.starved >= STARVE_MIN:
         return Verdict(
             STARVED,
-            f"starved: waited {format_seconds(split.starved)} for the GIL",
+            f"starved: waited {format_seconds(split.starved)} for the GIL{held_up}",
             machine,
         )
     if causes.longest_demo > 0:
@@ -126,4 +145,4 @@ def judge(causes: RunCauses | None, error: str | None) -> Verdict:
     text = f"kept beating: demo held it {held_text}"
     if split.starved >= STARVE_SAY:
         text += f", GIL waits {format_seconds(split.starved)}"
-    return Verdict(KEPT_BEATING, text, machine)
+    return Verdict(KEPT_BEATING, text + held_up, machine)
