@@ -77,3 +77,65 @@ def test_the_cpu_clocks_are_read_before_the_wall_clock(monkeypatch) -> None:
     for mark in (selector.mark_inside, monitor._cpu_mark):
         assert mark is not None
         assert mark.loop_cpu < mark.at and mark.process_cpu < mark.at, mark
+
+
+def _recording_watchdog(recorded: list[Stall]) -> StallWatchdog:
+    return StallWatchdog(
+        loop_thread_id=threading.get_ident(),
+        stuck_since=None,
+        busy_since=lambda: None,
+        busy_periods=lambda: (),
+        late_wakes=lambda: (),
+        running_owner=lambda: None,
+        cpu_mark=lambda: None,
+        threshold=0.05,
+        names=FrameNames([]),
+        on_caught=lambda stall: None,
+        on_ended=recorded.append,
+    )
+
+
+def _spin(seconds: float) -> None:
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        pass
+
+
+def test_an_unseen_stall_the_loop_worked_through_is_not_blamed_on_another_thread():
+    # Freeing a large result holds the GIL without a break, so the watchdog
+    # never looks; the loop's own clock shows it was the loop working, and
+    # the line must not say another thread held the GIL.
+    recorded: list[Stall] = []
+    start = time.perf_counter()
+    mark = CpuMark(start, time.thread_time(), time.process_time())
+    _spin(0.08)  # this thread stands for the loop, on a CPU throughout
+    duration = time.perf_counter() - start
+    _recording_watchdog(recorded).busy_seen(start, duration, mark, ("demo", 7))
+    (stall,) = recorded
+    assert stall.cause == "working", stall.split
+    assert "another thread" not in stall.innermost_frame
+    assert "loop kept the GIL" in stall.innermost_frame
+    assert (stall.owner, stall.run) == ("demo", 7)
+
+
+def test_a_stall_with_no_stack_names_what_its_run_was_serving() -> None:
+    from tui.formatting import describe_stall
+    from tui.loopstats import CauseSplit
+
+    stall = Stall(
+        start=0.0,
+        duration=0.0652,
+        project_frame=None,
+        innermost_frame="<not seen: the loop kept the GIL throughout>",
+        stack=(),
+        owner="demo",
+        split=CauseSplit(working=0.06, queued=0.0052),
+        run=3,
+    )
+    assert describe_stall(stall, "/async/iterate") == (
+        "froze 65.2 ms serving /async/iterate (no stack: the loop kept the GIL "
+        "throughout)"
+    )
+    assert describe_stall(stall) == (
+        "froze 65.2 ms at <not seen: the loop kept the GIL throughout>"
+    )

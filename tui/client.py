@@ -272,6 +272,11 @@ class RunClient:
         # GIL, so a starved stall stays with every run it overlapped.
         mine = [s for s in during if s.cause == STARVED or s.run in (0, token)]
         theirs = [s for s in during if s not in mine]
+
+        def serving(stall: Stall) -> str | None:
+            # Only this run's own callback can be said to serve its URL.
+            return spec.url if stall.run == token else None
+
         return RunResult(
             number=number,
             spec=spec,
@@ -295,11 +300,11 @@ class RunClient:
             ping_max=ping_latencies[-1] if ping_latencies else None,
             stalls=tuple(
                 StallSummary(
-                    stall_place(s),
+                    stall_place(s, serving(s)),
                     s.duration or 0.0,
                     s.cause,
                     s.owner,
-                    describe_stall(s),
+                    describe_stall(s, serving(s)),
                 )
                 for s in mine
             ),

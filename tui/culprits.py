@@ -53,3 +53,9 @@ def busiest_thread(
             name = after[ident][0]
             return f"{name} at {where}" if where else name
     return None
+
+
+def native_id(ident: int) -> int | None:
+    """The native id of the live Python thread ``ident``, if it still runs."""
+    thread = next((t for t in threading.enumerate() if t.ident == ident), None)
+    return thread.native_id if thread is not None else None

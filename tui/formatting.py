@@ -31,12 +31,23 @@ def describe_threads(threads: Sequence[str]) -> str:
     return f"{prefix}{len(others)} {noun}"
 
 
-def stall_place(stall: Stall) -> str:
-    """The loop's frame a stall is pinned to: project code first."""
-    return stall.project_frame or stall.innermost_frame
+def stall_place(stall: Stall, serving: str | None = None) -> str:
+    """The loop's frame a stall is pinned to: project code first.
+
+    Args:
+        stall: The stall.
+        serving: The URL the run whose callback held the loop was serving,
+            said instead when no stack could be taken.
+    """
+    if stall.project_frame:
+        return stall.project_frame
+    if serving and not stall.stack and not stall.late:
+        reason = stall.innermost_frame.strip("<>").removeprefix("not seen: ")
+        return f"serving {serving} (no stack: {reason})"
+    return stall.innermost_frame
 
 
-def describe_stall(stall: Stall) -> str:
+def describe_stall(stall: Stall, serving: str | None = None) -> str:
     """What held the loop, by cause first and then by owner, in one line.
 
     ``froze 890 ms at demoapp/views.py:118 in sync_orm_unguarded``,
@@ -45,7 +56,7 @@ def describe_stall(stall: Stall) -> str:
     own work are named as such, never as a line of the demo. A thread that
     held the GIL for part of a stall with another main cause is named after
     it: ``machine busy 150 ms: the loop waited for a CPU and for the GIL
-    (ThreadPoolExecutor-3_0 at ...)``.
+    (ThreadPoolExecutor-3_0 at ...)``. ``serving``: as for ``stall_place``.
     """
     took = format_seconds(stall.duration)
     cause = stall.cause
@@ -62,7 +73,8 @@ def describe_stall(stall: Stall) -> str:
         return text
     else:
         verb = "blocked" if cause == BLOCKED else "froze"
-        text = f"{verb} {took} at {stall_place(stall)}"
+        place = stall_place(stall, serving)
+        text = f"{verb} {took} {'' if place.startswith('serving') else 'at '}{place}"
     if cause == MACHINE_BUSY:
         text += "; machine busy: it mostly waited for a CPU"
     if stall.culprit:

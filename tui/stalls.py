@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from time import perf_counter, thread_time
 from types import FrameType
 
-from tui.culprits import ThreadClocks, busiest_thread, thread_clocks
+from tui.culprits import ThreadClocks, busiest_thread, native_id, thread_clocks
 from tui.framenames import FrameNames
 from tui.loopstats import BusyPeriod, Stall
-from tui.stallsplit import names_a_culprit, split_caught, split_unseen
+from tui.stallsplit import names_a_culprit, split_caught, split_unseen, unseen_place
 from tui.threadtimes import CpuSnapshot, ThreadSampler
 
 WATCHDOG_POLL = 0.005
@@ -225,9 +225,7 @@ class StallWatchdog:
                 start=start,
                 duration=duration,
                 project_frame=None,
-                innermost_frame="<waiting to run after select()>"
-                if late
-                else "<not seen: another thread held the GIL throughout>",
+                innermost_frame=unseen_place(late, split),
                 stack=(),
                 late=late,
                 owner=owner[0] if owner else None,
@@ -336,7 +334,7 @@ class StallWatchdog:
             return
         now = CpuSnapshot.take()
         usage = now.since(caught.snapshot)
-        loop_native = _native_id(self._loop_thread_id)
+        loop_native = native_id(self._loop_thread_id)
         mark = caught.mark
         if mark is not None and self._loop_clock is not None:
             working = time.clock_gettime(self._loop_clock) - mark.loop_cpu
@@ -395,8 +393,3 @@ class _Caught:
     """Where each other thread was at the catch (strings: no frames kept)."""
     baseline: ThreadClocks
     at_catch: ThreadClocks
-
-
-def _native_id(ident: int) -> int | None:
-    thread = next((t for t in threading.enumerate() if t.ident == ident), None)
-    return thread.native_id if thread is not None else None

@@ -9,7 +9,7 @@ on a loaded machine it decides whether a stall line says "starved" or
 Standard library only, like the rest of the measuring code.
 """
 
-from tui.loopstats import CauseSplit
+from tui.loopstats import WORKING, CauseSplit
 
 CULPRIT_SHARE = 0.25
 """A stall whose starved part is at least this share of it names the thread
@@ -71,3 +71,17 @@ def names_a_culprit(split: CauseSplit, duration: float) -> bool:
 
 def _clip(value: float, most: float) -> float:
     return min(max(value, 0.0), max(most, 0.0))
+
+
+def unseen_place(late: bool, split: CauseSplit) -> str:
+    """What stands for the stack of a stall nobody could look at.
+
+    The watchdog could not run because some thread kept the GIL: the loop's
+    own (freeing a large result holds it without a break) when the loop was
+    working, another thread's when it was starved.
+    """
+    if late:
+        return "<waiting to run after select()>"
+    if split.main == WORKING:
+        return "<not seen: the loop kept the GIL throughout>"
+    return "<not seen: another thread held the GIL throughout>"
