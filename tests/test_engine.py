@@ -314,3 +314,18 @@ async def test_a_hold_reads_the_same_in_the_verdict_and_the_stall_line(
     (stall,) = [s for s in result.stalls if "blocking_sleep" in s.location]
     took = format_seconds(stall.duration)
     assert took in result.verdict and stall.text.startswith(f"blocked {took} at")
+
+
+def test_the_headless_table_shows_how_long_the_demo_held_the_loop() -> None:
+    # The loop thread's CPU share read 1 % beside "blocked the loop 97 ms":
+    # a sleep holds the loop off a CPU. The column shows the hold itself.
+    from rich.console import Console
+
+    from tests.factories import make_causes, make_result
+    from tui.report import Report, summary_table
+
+    result = make_result("sleep-block", wall=0.102, causes=make_causes(0.102, 0, 0.097))
+    console = Console(width=200, record=True)
+    console.print(summary_table(Report([result.spec], [result])))
+    text = console.export_text()
+    assert "demo held" in text and "97.0 ms" in text

@@ -102,7 +102,7 @@ def summary_table(report: Report) -> Table:
     table.add_column("pattern", no_wrap=True)
     for column in ("runs", "wall p50", "rows", "queries on"):
         table.add_column(column, justify="right", no_wrap=True)
-    for column in ("loop max", "loop p99", "ping p99", "demo on loop"):
+    for column in ("loop max", "loop p99", "ping p99", "demo held"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("verdict (the typical run)", ratio=1)
     for spec in dict.fromkeys(report.specs):
@@ -120,17 +120,22 @@ def summary_table(report: Report) -> Table:
             format_seconds(max(r.loop_max_lag for r in runs)),
             format_seconds(statistics.median(r.loop_p99_lag for r in runs)),
             format_seconds(statistics.median(pings) if pings else None),
-            f"{statistics.median(_demo_share(r) for r in runs):.0%}",
+            format_seconds(statistics.median(demo_hold(r) for r in runs)),
             _verdicts(typical, runs),
         )
     return table
 
 
-def _demo_share(result: RunResult) -> float:
-    """The share of the run the loop thread spent on a CPU for the demo."""
-    if result.causes is None or result.wall <= 0:
+def demo_hold(result: RunResult) -> float:
+    """How long the demo's own code held the loop thread, on a CPU or in a call.
+
+    The figure a froze/blocked verdict is judged by (``tui.verdicts``), so the
+    column and the verdict beside it never disagree about what held the loop.
+    """
+    if result.causes is None:
         return 0.0
-    return result.causes.demo_cpu / result.wall
+    split = result.causes.split
+    return split.working + split.blocked
 
 
 def _verdicts(typical: RunResult, runs: list[RunResult]) -> str:
