@@ -97,6 +97,9 @@ class RunResult:
     held_up_by: tuple[str, ...] = ()
     """Other runs in flight whose code held the loop meanwhile (``#41
     sync-unguarded froze 1.08 s``): this run waited for them."""
+    stopped: float = 0.0
+    """Seconds of the run the whole process was stopped (``tui.stops``):
+    nothing it measured then is the demo's, and the verdict says so."""
 
     @property
     def label(self) -> str:
@@ -136,6 +139,7 @@ class RunResult:
             self.error,
             longest_hold=self.longest_hold,
             held_up_by=self.held_up_by,
+            stopped=self.stopped,
         )
 
     @property
@@ -309,6 +313,7 @@ class RunClient:
                 for s in mine
             ),
             held_up_by=_held_up_by_text(self._names, theirs),
+            stopped=self.monitor.stops.stopped_within(started, ended),
             error=next((e for e in errors if e), None)
             or (f"HTTP {failed[0].status}" if failed else None),
             causes=causes,
@@ -339,6 +344,8 @@ def is_the_demos(stall: Stall) -> bool:
     a loop starved while a run is in flight is, whoever's callback lost the
     GIL (the demo's threads are what held it).
     """
+    if stall.mostly_stopped:
+        return False  # nobody's doing: the run says it was stopped instead
     if stall.cause == STARVED:
         return True
     return stall.owner not in (SCREEN, LOOPBEAT)

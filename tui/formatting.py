@@ -60,6 +60,11 @@ def describe_stall(stall: Stall, serving: str | None = None) -> str:
     """
     took = format_seconds(stall.duration)
     cause = stall.cause
+    if stall.mostly_stopped:
+        return (
+            f"process stopped {format_seconds(stall.stopped)} of a {took} stall: "
+            "nothing of ours ran (kill -STOP, Ctrl+Z or a paused machine)"
+        )
     if cause == STARVED:
         return f"starved {took}: {stall.culprit or 'another thread held the GIL'}"
     if stall.owner == SCREEN:

@@ -10,6 +10,7 @@ import os
 import site
 import sysconfig
 from collections.abc import Iterable
+from types import FrameType
 
 _MEASURING_FILES = {
     os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
@@ -70,3 +71,24 @@ class FrameNames:
             for root in self._roots
         )
         return short, project
+
+    def stack(self, frame: FrameType | None) -> list[tuple[str, bool]]:
+        """A thread's frames, innermost first, each named and marked project or not.
+
+        ``demoapp/views.py:42 in books_sync``: strings only, so nothing that
+        reads them keeps a frame (and its locals) alive.
+        """
+        frames: list[tuple[str, bool]] = []
+        while frame is not None:
+            path, project = self.describe(frame.f_code.co_filename)
+            frames.append(
+                (f"{path}:{frame.f_lineno} in {frame.f_code.co_name}", project)
+            )
+            frame = frame.f_back
+        return frames
+
+    def where(self, frame: FrameType | None) -> str | None:
+        """Where a thread is: its innermost project frame, else its innermost."""
+        stack = self.stack(frame)
+        found = next((text for text, mine in stack if mine), None)
+        return found or (stack[0][0] if stack else None)

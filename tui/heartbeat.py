@@ -31,6 +31,7 @@ from tui.loophistory import LoopHistory
 from tui.loopstats import BusyPeriod, MonitorCost, Sample, Stall
 from tui.owners import LOOPBEAT, CallbackLedger, context_of
 from tui.stalls import CpuMark, StallWatchdog
+from tui.stops import StopDetector
 from tui.threadtimes import ThreadSampler
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ class LoopMonitor(LoopHistory):
         """Every callback the loop runs, timed and charged to its owner."""
         self.sampler = ThreadSampler()
         """Readings of every thread, taken by the watchdog while runs want them."""
+        self.stops = StopDetector()
+        """When the whole process was stopped (``kill -STOP``, Ctrl+Z)."""
         self._ticks = 0
         self._tick_seconds = 0.0
         self._watchdog_cpu = 0.0
@@ -196,6 +199,7 @@ class LoopMonitor(LoopHistory):
             names=self._names,
             on_caught=self._stall_caught,
             on_ended=self._stall_ended,
+            stops=self.stops,
         )
         self._watchdog.start()
 
@@ -206,6 +210,7 @@ class LoopMonitor(LoopHistory):
         if self._watchdog is not None:
             self._watchdog.stop()
             self._watchdog_cpu += self._watchdog.cpu_seconds
+            self.stops.close()
         self._task.cancel()
         await asyncio.wait({self._task})
         if self._selector is not None:

@@ -96,6 +96,8 @@ class Stall:
         culprit: For a starved loop: the thread that held the CPU, and where.
         run: The demo run whose callback held the loop (``tui.owners.RUN``),
             0 when none did or it is not known.
+        stopped: Of its duration, the time the whole process was stopped
+            (``kill -STOP``, Ctrl+Z): nobody's doing of ours.
     """
 
     start: float
@@ -108,6 +110,12 @@ class Stall:
     split: CauseSplit | None = None
     culprit: str | None = None
     run: int = 0
+    stopped: float = 0.0
+
+    @property
+    def mostly_stopped(self) -> bool:
+        """True when the process was stopped for half the stall or more."""
+        return self.stopped >= 0.5 * (self.duration or 0.0) > 0
 
     @property
     def cause(self) -> str | None:

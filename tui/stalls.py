@@ -21,12 +21,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter, thread_time
-from types import FrameType
 
 from tui.culprits import ThreadClocks, busiest_thread, native_id, thread_clocks
 from tui.framenames import FrameNames
 from tui.loopstats import BusyPeriod, Stall
 from tui.stallsplit import names_a_culprit, split_caught, split_unseen, unseen_place
+from tui.stops import StopDetector
 from tui.threadtimes import CpuSnapshot, ThreadSampler
 
 WATCHDOG_POLL = 0.005
@@ -66,6 +66,8 @@ class StallWatchdog:
             caught (duration still None).
         on_ended: Called on the watchdog's thread once the stall has ended
             and its duration, split and culprit are filled in.
+        stops: Told when the watchdog goes to sleep and checked when it
+            wakes, to notice the whole process was stopped (``tui.stops``).
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class StallWatchdog:
         names: FrameNames,
         on_caught: Callable[[Stall], None],
         on_ended: Callable[[Stall], None],
+        stops: StopDetector | None = None,
     ) -> None:
         self._loop_thread_id = loop_thread_id
         self._stuck_since = stuck_since or busy_since
@@ -96,6 +99,7 @@ class StallWatchdog:
         self._names = names
         self._on_caught = on_caught
         self._on_ended = on_ended
+        self._stops = stops
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop_clock: int | None = None
@@ -144,7 +148,14 @@ class StallWatchdog:
         stall: Stall | None = None
         threshold = self._threshold
         wait = threshold
-        while not stopping.wait(wait):
+        stops = self._stops
+        while True:
+            if stops is not None:
+                stops.expect(wait)
+            if stopping.wait(wait):
+                break
+            if stops is not None:
+                stops.check()
             sampler = self._sampler
             if sampler is not None and sampler.wanted:
                 sampler.sample()
@@ -210,6 +221,8 @@ class StallWatchdog:
         late: bool,
         owner: tuple[str, int] | None,
     ) -> None:
+        if self._stops is not None:
+            self._stops.check()  # the watchdog may not have woken yet
         with self._lock:
             caught = self._caught
             if caught is not None and caught.stall.start == start:
@@ -231,6 +244,7 @@ class StallWatchdog:
                 owner=owner[0] if owner else None,
                 split=split,
                 run=owner[1] if owner else 0,
+                stopped=self._stopped_within(start, duration),
             )
             if names_a_culprit(split, duration):
                 # Only a thread that ran for half the wait is named: the one
@@ -255,10 +269,10 @@ class StallWatchdog:
         frames_by_thread = sys._current_frames()
         try:
             snapshot = CpuSnapshot.take()
-            loop_stack = self._stack(frames_by_thread.get(self._loop_thread_id))
+            loop_stack = self._names.stack(frames_by_thread.get(self._loop_thread_id))
             me = threading.get_ident()
             wheres = {
-                ident: self._where(frame)
+                ident: self._names.where(frame)
                 for ident, frame in frames_by_thread.items()
                 if ident not in (self._loop_thread_id, me)
             }
@@ -294,23 +308,6 @@ class StallWatchdog:
         self._on_caught(stall)
         return stall
 
-    def _where(self, frame: FrameType | None) -> str | None:
-        """Where a thread is: its innermost project frame, else its innermost."""
-        stack = self._stack(frame)
-        where = next((text for text, mine in stack if mine), None)
-        return where or (stack[0][0] if stack else None)
-
-    def _stack(self, frame: FrameType | None) -> list[tuple[str, bool]]:
-        """A thread's frames, innermost first, each named and marked mine or not."""
-        frames: list[tuple[str, bool]] = []
-        while frame is not None:
-            path, project = self._names.describe(frame.f_code.co_filename)
-            frames.append(
-                (f"{path}:{frame.f_lineno} in {frame.f_code.co_name}", project)
-            )
-            frame = frame.f_back
-        return frames
-
     def _end(self, stall: Stall) -> None:
         """Fill in the duration, the causes and the culprit, then hand it over."""
         records = self._late_wakes() if stall.late else self._busy_periods()
@@ -321,6 +318,7 @@ class StallWatchdog:
                 break
         if stall.duration is None:  # still going on, or fell below busy_floor
             stall.duration = perf_counter() - stall.start
+        stall.stopped = self._stopped_within(stall.start, stall.duration)
         with self._lock:
             caught, self._caught = self._caught, None
         if caught is not None and caught.stall is stall:
@@ -360,6 +358,11 @@ class StallWatchdog:
             # A thread that barely ran is not named: the one that held the
             # GIL may have ended before the stall did, its clock with it.
             stall.culprit = self._culprit(caught, min_cpu=stall.split.starved / 4)
+
+    def _stopped_within(self, start: float, duration: float) -> float:
+        if self._stops is None:
+            return 0.0
+        return self._stops.stopped_within(start, start + duration)
 
     def _python_cpu(self) -> ThreadClocks:
         """Each other Python thread's name and CPU clock, by ident."""

@@ -30,7 +30,8 @@ FROZE = "froze"
 BLOCKED = "blocked"
 STARVED = "starved"
 KEPT_BEATING = "kept beating"
-KINDS = (RAISED, FAILED, FROZE, BLOCKED, STARVED, KEPT_BEATING)
+UNMEASURED = "unmeasured"
+KINDS = (RAISED, FAILED, FROZE, BLOCKED, STARVED, KEPT_BEATING, UNMEASURED)
 
 HOLD_MIN = 0.05
 """The demo's own time on the loop thread (seconds) that can make it froze
@@ -55,6 +56,9 @@ MACHINE_BUSY_MIN = 0.05
 """Run-queue wait of the loop thread (seconds) worth saying beside the verdict."""
 MACHINE_BUSY_SHARE = 0.1
 """...if it is also this share of the run."""
+STOPPED_SAY = 0.1
+"""Seconds the whole process was stopped during a run that make it
+unmeasured: a stopped process is neither the demo nor the screen."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ def judge(
     *,
     longest_hold: float | None = None,
     held_up_by: tuple[str, ...] = (),
+    stopped: float = 0.0,
 ) -> Verdict:
     """The verdict for a run with these causes (None: not measured) and error.
 
@@ -105,12 +110,20 @@ def judge(
             as the stall line; without one it states the hold in all.
         held_up_by: Other runs whose code held the loop meanwhile, named in
             the sentence: their freeze is theirs, not this run's.
+        stopped: Seconds the whole process was stopped during the run.
     """
     if error:
         kind = error.split(":", 1)[0]
         if kind.isidentifier():
             return Verdict(RAISED, f"raised {kind}")
         return Verdict(FAILED, f"failed: {error}")
+    if stopped >= STOPPED_SAY:
+        return Verdict(
+            UNMEASURED,
+            f"unmeasured: the process was stopped {format_seconds(stopped)} "
+            "(kill -STOP, Ctrl+Z or a paused machine); its clocks stood still "
+            "while the wall clock ran",
+        )
     if causes is None:
         return Verdict(KEPT_BEATING, "kept beating (causes not measured)")
     split = causes.split

@@ -22,7 +22,7 @@ from textual.widget import Widget
 
 from tui.client import RunResult
 from tui.formatting import describe_threads, format_seconds
-from tui.verdicts import STARVED
+from tui.verdicts import STARVED, UNMEASURED
 from tui.widgets.lag_graph import severity_style
 
 # The verdict comes right after the pattern, so a narrow terminal still shows it.
@@ -41,8 +41,11 @@ VERDICT_WIDTH = 36
 
 
 def verdict_style(result: RunResult) -> str:
-    """Red for a held loop or an error, yellow for a starved one, else green."""
+    """Red for a held loop or an error, yellow for a starved one, else green;
+    dim for a run that could not be measured (the process was stopped)."""
     verdict = result.judgement
+    if verdict.kind == UNMEASURED:
+        return "dim"
     if verdict.failed or verdict.held_the_loop:
         return "bold red"
     return "yellow" if verdict.kind == STARVED else "green"
