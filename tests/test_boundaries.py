@@ -39,6 +39,7 @@ MEASURING = {
         "owners.py",
         "stalls.py",
         "stallsplit.py",
+        "stops.py",
         "threadtimes.py",
     )
 }

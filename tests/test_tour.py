@@ -118,7 +118,7 @@ def test_without_a_banner_the_verdict_is_shown() -> None:
     step = TourStep("c", find("sleep-block"))
     result = make_result(wall=0.1, causes=make_causes(wall=0.1, blocked=0.1))
     assert step.banner_for(result) == result.verdict
-    assert result.verdict == "blocked the loop 100 ms: system call"
+    assert result.verdict == "blocked the loop 100 ms in all: system call"
 
 
 def test_a_banner_never_claims_an_outcome_that_did_not_happen() -> None:
@@ -248,7 +248,7 @@ def test_results_are_kept_per_step() -> None:
     first = make_result(wall=0.1, causes=make_causes(wall=0.1, working=0.1))
     tour.record(first)
     assert tour.result is first
-    assert tour.banner() == "froze the loop for 100 ms"
+    assert tour.banner() == "froze the loop for 100 ms in all"
     tour.next()
     assert tour.result is None and tour.banner() is None
     tour.back()

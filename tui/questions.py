@@ -69,7 +69,7 @@ def _explain_sync_orm(results: Results) -> str:
         )
     succeeded(results)
     if result.froze_loop:
-        return f"it {result.judgement.text}, {wall} in all"
+        return f"it {result.judgement.text}; the run took {wall}"
     return f"it ran in {wall} and the loop kept beating (worst lag {lag})"
 
 

@@ -245,7 +245,10 @@ class ReplayPanel(Vertical, can_focus=True):
         state = "❚❚ paused" if self.paused else ("■ played" if at_end else "▶")
         status.append(f"{state}  t = {moment - recording.started:+.2f} s", style="bold")
         took = format_seconds(recording.ended - recording.started)
-        status.append(f"   (t = 0 when the run started; it took {took})", style="dim")
+        status.append(
+            f"   (t = 0 when the run went out; its last byte came back at {took})",
+            style="dim",
+        )
         stall = recording.stall_at(moment)
         if stall is not None:
             status.append(f"\n{stall.text}", style="bold red")
