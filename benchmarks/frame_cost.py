@@ -26,6 +26,7 @@ import asyncio, json, statistics, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from tui.app import LoopbeatApp
+from tui.demo_target import demo_target
 from tui.patterns import find
 from tui.runs import RunSpec
 
@@ -59,7 +60,7 @@ async def pilot(p):
     }))
     app.exit()
 
-LoopbeatApp(db).run(auto_pilot=pilot)
+LoopbeatApp(demo_target(db)).run(auto_pilot=pilot)
 """
 
 

@@ -25,11 +25,12 @@ from verdict_stability import hogs
 
 async def ask(db: Path, rounds: int) -> dict[str, Counter[str]]:
     from tui.bench import Bench
+    from tui.demo_target import demo_target
     from tui.questions import QUESTIONS
     from tui.quiz import CannotJudge, QuizRound
 
     answers: dict[str, Counter[str]] = {q.topic: Counter() for q in QUESTIONS}
-    async with Bench(db, window=3600) as bench:
+    async with Bench(demo_target(db), window=3600) as bench:
         await asyncio.sleep(0.2)
         for _ in range(rounds):
             for question in QUESTIONS:

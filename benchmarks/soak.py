@@ -31,9 +31,10 @@ def rss_mb() -> float:
 async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
     from tui.app import LoopbeatApp
     from tui.bench import MAX_RESULTS, PING_CAPACITY
+    from tui.demo_target import demo_target
     from tui.widgets.tour_panel import TourPanel
 
-    app = LoopbeatApp(db_path)
+    app = LoopbeatApp(demo_target(db_path))
     async with app.run_test(size=(160, 45)) as pilot:
         await app.workers.wait_for_complete()
         started = time.monotonic()

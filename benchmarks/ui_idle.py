@@ -32,8 +32,9 @@ from demoapp.seeding import SeedSizes, build_database
 
 async def idle(db_path: Path, seconds: float, size: tuple[int, int]) -> None:
     from tui.app import LoopbeatApp
+    from tui.demo_target import demo_target
 
-    app = LoopbeatApp(db_path)
+    app = LoopbeatApp(demo_target(db_path))
     async with app.run_test(size=size):
         await asyncio.sleep(1.0)  # let start-up settle before measuring
         since = time.perf_counter()

@@ -71,10 +71,11 @@ def summary(result) -> dict:
 
 async def headless(db: Path, labels: list[str], runs: int) -> list[dict]:
     from tui.bench import Bench
+    from tui.demo_target import demo_target
     from tui.runs import RunSpec
 
     rows = []
-    async with Bench(db, window=3600) as bench:
+    async with Bench(demo_target(db), window=3600) as bench:
         await asyncio.sleep(SETTLE)
         for label in labels:
             spec = RunSpec.parse(label)
@@ -90,6 +91,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from benchmarks.verdict_stability import summary
 from tui.app import LoopbeatApp
+from tui.demo_target import demo_target
 from tui.patterns import find
 from tui.runs import RunSpec
 
@@ -114,7 +116,7 @@ async def pilot(p):
     Path(out).write_text(json.dumps(rows))
     app.exit()
 
-LoopbeatApp(db).run(auto_pilot=pilot)
+LoopbeatApp(demo_target(db)).run(auto_pilot=pilot)
 """
 
 

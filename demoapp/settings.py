@@ -15,10 +15,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["loopbeat", "localhost", "testserver"]
 
 INSTALLED_APPS = ["demoapp.apps.DemoAppConfig"]
-MIDDLEWARE = [
-    "demoapp.middleware.JsonErrorMiddleware",
-    "demoapp.middleware.SimulatedLatencyMiddleware",
-]
+# None: every middleware is a layer between the request and the view, and
+# the demo shows the view's own cost alone. Your project's middleware, and
+# the thread hops it adds, is what `--settings` lets you measure.
+MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "demoapp.urls"
 ASGI_APPLICATION = "demoapp.asgi.application"
 

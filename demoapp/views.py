@@ -1,69 +1,26 @@
 """One real view per fetch pattern, plus ``/ping``.
 
-Each view answers JSON: how many rows it fetched, how many statements ran and
-on which threads (recorded by ``demoapp.netsim``), the thread that ran the
-view's own code, and how long the view took. The TUI shows each view's source
-on screen, so the views are written the way a Django developer would write
-them; the bookkeeping lives in ``measured`` and ``_answer``.
+Each view answers JSON with how many rows it fetched. The TUI shows each
+view's source on screen, so the views are written the way a Django developer
+would write them: what ran on which thread, and how long, loopbeat records
+itself, out of band, as it would for any project.
 """
 
 import asyncio
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import wraps
 
+import aiosqlite
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.exceptions import SynchronousOnlyOperation
 from django.http import HttpRequest, JsonResponse
 
-from demoapp import netsim
 from demoapp.models import GENRES, Author, Book
 
 N_PLUS_ONE_BOOKS = 50
 GENRES_GATHERED = 5
-
-
-def measured(view: Callable) -> Callable:
-    """Wrap an async view so its JSON answer carries rows, threads and timing."""
-
-    @wraps(view)
-    async def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-        started = time.perf_counter()
-        with netsim.recording() as log:
-            rows = await view(request, *args, **kwargs)
-        return _answer(rows, log, started)
-
-    return wrapper
-
-
-def measured_sync(view: Callable) -> Callable:
-    """The same for a plain sync view (Django runs it in a worker thread)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-        started = time.perf_counter()
-        with netsim.recording() as log:
-            rows = view(request, *args, **kwargs)
-        return _answer(rows, log, started)
-
-    return wrapper
-
-
-def _answer(rows: int, log: netsim.StatementLog, started: float) -> JsonResponse:
-    return JsonResponse(
-        {
-            "rows": rows,
-            "queries": log.count,
-            "query_threads": log.threads,
-            "hops": log.hops,
-            "view_thread": threading.current_thread().name,
-            "view_ms": round((time.perf_counter() - started) * 1000, 3),
-        }
-    )
 
 
 def _count_param(request: HttpRequest, name: str, default: int, limit: int) -> int:
@@ -103,48 +60,39 @@ async def ping(request: HttpRequest) -> JsonResponse:
 
 async def sync_orm_guarded(request: HttpRequest) -> JsonResponse:
     """Sync ORM inside an async view, with Django's guard in place."""
-    try:
-        books = list(Book.objects.all())  # Django refuses: a loop runs here
-    except SynchronousOnlyOperation as error:
-        return JsonResponse(
-            {"error": f"SynchronousOnlyOperation: {error}", "rows": 0}, status=500
-        )
+    books = list(Book.objects.all())  # Django refuses: a loop runs here
     return JsonResponse({"rows": len(books)})
 
 
-@measured
-async def sync_orm_unguarded(request: HttpRequest) -> int:
+async def sync_orm_unguarded(request: HttpRequest) -> JsonResponse:
     """Sync ORM inside an async view with the guard lifted: the loop freezes."""
     with django_guard_lifted():
         books = list(Book.objects.all())  # runs on the event loop's own thread
-    return len(books)
+    return JsonResponse({"rows": len(books)})
 
 
-@measured
-async def async_orm_iterate(request: HttpRequest) -> int:
+async def async_orm_iterate(request: HttpRequest) -> JsonResponse:
     """Django's async ORM: ``async for`` fetches every row in one thread hop."""
     books = [book async for book in Book.objects.all()]
-    return len(books)
+    return JsonResponse({"rows": len(books)})
 
 
-@measured
-async def async_orm_stream(request: HttpRequest) -> int:
+async def async_orm_stream(request: HttpRequest) -> JsonResponse:
     """Django's async ORM: ``aiterator`` hops to the thread once per chunk."""
     count = 0
     async for _book in Book.objects.all().aiterator(chunk_size=2000):
         count += 1
-    return count
+    return JsonResponse({"rows": count})
 
 
-@measured
-async def async_orm_get_count(request: HttpRequest) -> int:
+async def async_orm_get_count(request: HttpRequest) -> JsonResponse:
     """Small async-ORM calls: each ``a*`` method is one ``sync_to_async`` hop."""
     await Book.objects.acount()
     book = await Book.objects.order_by("pk").afirst()
     if book is None:
-        return 1
+        return JsonResponse({"rows": 1})
     await Author.objects.aget(pk=book.author_id)
-    return 3  # rows fetched: a count, a book, its author
+    return JsonResponse({"rows": 3})  # a count, a book, its author
 
 
 def fetch_all_books() -> list[Book]:
@@ -152,72 +100,66 @@ def fetch_all_books() -> list[Book]:
     return list(Book.objects.all())
 
 
-@measured
-async def sync_to_async_fetch(request: HttpRequest) -> int:
+async def sync_to_async_fetch(request: HttpRequest) -> JsonResponse:
     """Sync ORM code wrapped in ``sync_to_async`` (thread_sensitive=True)."""
     books = await sync_to_async(fetch_all_books)()
-    return len(books)
+    return JsonResponse({"rows": len(books)})
 
 
-@measured_sync
-def sync_view(request: HttpRequest) -> int:
+def sync_view(request: HttpRequest) -> JsonResponse:
     """A plain sync view: under ASGI Django runs it in the request's thread."""
     books = list(Book.objects.all())
-    return len(books)
+    return JsonResponse({"rows": len(books)})
 
 
-@measured
-async def native_driver(request: HttpRequest) -> int:
+async def native_driver(request: HttpRequest) -> JsonResponse:
     """aiosqlite: its own thread per connection, tuples instead of models."""
-    async with netsim.open_native(settings.DATABASES["default"]["NAME"]) as db:
+    async with aiosqlite.connect(settings.DATABASES["default"]["NAME"]) as db:
         cursor = await db.execute(
             "SELECT id, author_id, title, isbn, genre, published, pages, price_cents"
             " FROM demoapp_book"
         )
         rows = await cursor.fetchall()
-    return len(rows)
+    return JsonResponse({"rows": len(rows)})
 
 
-@measured
-async def n_plus_one(request: HttpRequest) -> int:
+async def n_plus_one(request: HttpRequest) -> JsonResponse:
     """The N+1 written with the async ORM: a query and a thread hop per book."""
     limit = _count_param(request, "books", N_PLUS_ONE_BOOKS, 1000)
     books = [book async for book in Book.objects.order_by("pk")[:limit]]
     for book in books:
         book.author = await Author.objects.aget(pk=book.author_id)
         book.review_list = [review async for review in book.reviews.all()]
-    return len(books)
+    return JsonResponse({"rows": len(books)})
 
 
-@measured
-async def prefetched(request: HttpRequest) -> int:
+async def prefetched(request: HttpRequest) -> JsonResponse:
     """The same data with ``select_related`` and ``prefetch_related``: 2 queries."""
     limit = _count_param(request, "books", N_PLUS_ONE_BOOKS, 1000)
     query = Book.objects.select_related("author").prefetch_related("reviews")
     books = [book async for book in query.order_by("pk")[:limit]]
-    return len(books)
+    return JsonResponse({"rows": len(books)})
 
 
-@measured
-async def gather_orm(request: HttpRequest) -> int:
+async def gather_orm(request: HttpRequest) -> JsonResponse:
     """N async-ORM queries gathered in one view. They queue on one thread."""
     genres = _genres(_count_param(request, "n", GENRES_GATHERED, 20))
     counts = await asyncio.gather(
         *(Book.objects.filter(genre=genre).acount() for genre in genres)
     )
-    return len(counts)
+    return JsonResponse({"rows": len(counts)})
 
 
-@measured
-async def gather_native(request: HttpRequest) -> int:
-    """The same N counts over N aiosqlite connections: they overlap."""
+async def gather_native(request: HttpRequest) -> JsonResponse:
+    """The same N counts over N aiosqlite connections: their waits overlap."""
     genres = _genres(_count_param(request, "n", GENRES_GATHERED, 20))
     counts = await asyncio.gather(*(count_genre_native(genre) for genre in genres))
-    return len(counts)
+    return JsonResponse({"rows": len(counts)})
 
 
 async def count_genre_native(genre: str) -> int:
-    async with netsim.open_native(settings.DATABASES["default"]["NAME"]) as db:
+    """One count over a connection of its own."""
+    async with aiosqlite.connect(settings.DATABASES["default"]["NAME"]) as db:
         cursor = await db.execute(
             "SELECT COUNT(*) FROM demoapp_book WHERE genre = ?", (genre,)
         )
@@ -230,18 +172,16 @@ def _genres(n: int) -> list[str]:
     return [GENRES[i % len(GENRES)] for i in range(n)]
 
 
-@measured
-async def blocking_sleep(request: HttpRequest) -> int:
+async def blocking_sleep(request: HttpRequest) -> JsonResponse:
     """Calibration: ``time.sleep(0.1)`` in an async view blocks the loop 100 ms.
 
     Django's guard does not notice: it only guards database connections.
     """
     time.sleep(0.1)
-    return 0
+    return JsonResponse({"rows": 0})
 
 
-@measured
-async def async_sleep(request: HttpRequest) -> int:
+async def async_sleep(request: HttpRequest) -> JsonResponse:
     """Calibration: ``await asyncio.sleep(0.1)`` waits without blocking anyone."""
     await asyncio.sleep(0.1)
-    return 0
+    return JsonResponse({"rows": 0})

@@ -19,8 +19,9 @@ KEYS = ("1", "u", "a", "d", "g", "h")
 
 async def shoot(db_path: Path, out: Path) -> None:
     from tui.app import LoopbeatApp
+    from tui.demo_target import demo_target
 
-    app = LoopbeatApp(db_path)
+    app = LoopbeatApp(demo_target(db_path))
     async with app.run_test(size=(160, 45)) as pilot:
         await app.workers.wait_for_complete()
         for key in KEYS:

@@ -39,3 +39,45 @@ def asgi_app(demo_db: Path):
     from demoapp.asgi import application
 
     return application
+
+
+@pytest.fixture
+def demo(demo_db: Path):
+    """The demo as a target, on the session's database."""
+    from tui.demo_target import demo_target
+
+    return demo_target(demo_db)
+
+
+@pytest.fixture
+def recorded_app(asgi_app, demo):
+    """Django's handler inside loopbeat's wrapper, with the engine's hooks in."""
+    from tui.engine.hooks import EngineHooks
+    from tui.engine.wrapper import RecordingApp
+    from tui.framenames import FrameNames
+
+    hooks = EngineHooks(FrameNames([str(demo.project_root)]))
+    hooks.install()
+    try:
+        yield RecordingApp(asgi_app)
+    finally:
+        hooks.uninstall()
+
+
+async def send(app, url: str, latency_ms: float = 0.0):
+    """One GET through ``app`` with a recorder: (the response, its record)."""
+    from tui.engine.record import RequestRecorder
+    from tui.engine.wrapper import EXTENSION
+    from tui.inprocess import get
+
+    recorder = RequestRecorder(latency_ms / 1000)
+    response = await get(app, url, extensions={EXTENSION: recorder})
+    return response, recorder.freeze()
+
+
+def demo_client(app, monitor, probe=None):
+    """A ``RunClient`` that reads rows as the demo target does."""
+    from tui.client import RunClient
+    from tui.demo_target import rows_in_answer
+
+    return RunClient(app, monitor, probe, rows_from=rows_in_answer)

@@ -1,7 +1,8 @@
 """Builders for test data."""
 
 from tui.causes import RunCauses
-from tui.client import RequestSpan, RunResult
+from tui.engine.record import RequestRecord, Statement
+from tui.engine.results import RequestSpan, RunResult
 from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.patterns import find
 from tui.probe import PingSample
@@ -29,6 +30,21 @@ def make_causes(
         # The demo's threads ran exactly as long as the loop waited for them.
         threads_cpu={"demo": starved, "screen": 0.0, "loopbeat": 0.0},
     )
+
+
+def make_span(
+    started: float,
+    wall: float,
+    status: int,
+    query_threads: tuple[str, ...],
+    view_thread: str | None,
+) -> RequestSpan:
+    """A request whose statements ran on ``query_threads``, one each."""
+    record = RequestRecord(
+        statements=tuple(Statement(thread, 0.001, 0.0) for thread in query_threads),
+        view_thread=view_thread,
+    )
+    return RequestSpan(started, wall, status, record)
 
 
 def make_result(
@@ -63,7 +79,7 @@ def make_result(
     if "requests" not in changes:
         # One span per request of the burst, all alike, unless given.
         view = merged["view_threads"]
-        span = RequestSpan(
+        span = make_span(
             merged["started"],
             merged["wall"],
             merged["status"],

@@ -11,6 +11,7 @@ import pytest
 from tui import archive as archive_module
 from tui.archive import SessionArchive
 from tui.bench import Bench
+from tui.demo_target import demo_target
 from tui.loopstats import CauseSplit, Sample, Stall
 
 
@@ -69,7 +70,7 @@ def test_a_cut_reads_up_to_its_moment_from_another_thread(tmp_path: Path) -> Non
 
 
 async def test_an_export_keeps_ticks_older_than_the_monitors_window(demo_db) -> None:
-    bench = Bench(demo_db, window=0.2)
+    bench = Bench(demo_target(demo_db), window=0.2)
     async with bench:
         started = perf_counter()
         await asyncio.sleep(1.0)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from demoapp import netsim
+from tests.conftest import demo_client
 from tests.factories import make_result
 from tui.client import RunClient
 from tui.heartbeat import LoopMonitor
@@ -56,9 +56,9 @@ def _agrees(text: str, kind: str) -> str | None:
 
 
 @pytest_asyncio.fixture
-async def client(asgi_app) -> AsyncIterator[RunClient]:
-    async with LoopMonitor(excluded_files=(netsim.__file__,)) as monitor:
-        yield RunClient(asgi_app, monitor)
+async def client(recorded_app) -> AsyncIterator[RunClient]:
+    async with LoopMonitor() as monitor:
+        yield demo_client(recorded_app, monitor)
 
 
 async def test_every_explanation_agrees_with_its_live_verdict(client) -> None:

@@ -9,6 +9,7 @@ from textual.geometry import Region
 
 from tests.test_app import run_and_wait, started
 from tui.app import LoopbeatApp
+from tui.demo_target import demo_target
 from tui.patterns import find
 from tui.runs import RunSpec
 from tui.widgets import heartbeat_panel
@@ -133,7 +134,7 @@ async def test_the_panel_animates_fast_only_while_runs_are_in_flight(
     demo_db: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(heartbeat_panel, "LINGER_SECONDS", 1.0)
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         panel = app.main.heartbeat
         assert panel.frame_rate == CALM_FPS
@@ -160,7 +161,7 @@ async def test_freeze_says_so_and_its_figures_describe_the_frozen_picture(
     demo_db: Path,
 ) -> None:
 
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         panel = app.main.heartbeat
         await run_and_wait(pilot, "1")  # a 100 ms block: the max to remember
@@ -181,7 +182,7 @@ async def test_freeze_says_so_and_its_figures_describe_the_frozen_picture(
 
 async def test_clear_resets_the_figures_too(demo_db: Path) -> None:
 
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         await run_and_wait(pilot, "1")
         await asyncio.sleep(0.7)
@@ -211,7 +212,7 @@ async def test_the_scale_toggles_and_the_long_task_line_is_drawn() -> None:
 
 
 async def test_runs_are_marked_and_time_has_an_axis(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_db, live=False, clock=lambda: 100.0)
+    app = LoopbeatApp(demo_target(demo_db), live=False, clock=lambda: 100.0)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         panel = app.main.heartbeat

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from demoapp.health import inspect_database
+from tests.conftest import send
 from tests.test_app import run_and_wait, started
 from tui.app import LoopbeatApp
 from tui.bench import MAX_RUNS_IN_FLIGHT
+from tui.demo_target import demo_target
 from tui.inprocess import get
 from tui.patterns import PATTERNS
 
@@ -35,7 +37,7 @@ MASHABLE = [
 
 
 async def test_mashing_keys_keeps_the_app_responsive(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     peak = runs = 0
     async with started(app) as pilot:
         real_request = app.request_runs
@@ -69,14 +71,15 @@ async def test_mashing_keys_keeps_the_app_responsive(demo_db: Path) -> None:
 
 
 async def test_a_vanished_database_fails_the_run_then_recovers(
-    demo_db: Path, asgi_app, tmp_path: Path
+    demo_db: Path, asgi_app, recorded_app, tmp_path: Path
 ) -> None:
     aside = tmp_path / "aside.sqlite3"
     os.replace(demo_db, aside)
     try:
-        response = await get(asgi_app, "/async/get-count")
+        response, record = await send(recorded_app, "/async/get-count")
         assert response.status == 500
-        assert "no such table" in response.json()["error"]
+        assert record.raised is not None
+        assert "no such table" in str(record.raised)
     finally:
         os.replace(aside, demo_db)  # also removes the empty file Django made
     response = await get(asgi_app, "/async/get-count")
@@ -84,14 +87,15 @@ async def test_a_vanished_database_fails_the_run_then_recovers(
 
 
 async def test_a_locked_database_fails_the_run_then_recovers(
-    demo_db: Path, asgi_app
+    demo_db: Path, asgi_app, recorded_app
 ) -> None:
     locker = sqlite3.connect(demo_db, isolation_level=None)
     try:
         locker.execute("BEGIN EXCLUSIVE")
-        response = await get(asgi_app, "/async/get-count")
+        response, record = await send(recorded_app, "/async/get-count")
         assert response.status == 500
-        assert "database is locked" in response.json()["error"]
+        assert record.raised is not None
+        assert "database is locked" in str(record.raised)
     finally:
         locker.execute("ROLLBACK")
         locker.close()
@@ -168,6 +172,7 @@ def test_no_listening_socket_while_the_app_runs(demo_db: Path) -> None:
 import asyncio, os
 from pathlib import Path
 from tui.app import LoopbeatApp
+from tui.demo_target import demo_target
 
 def listening_inodes():
     inodes = set()
@@ -194,7 +199,7 @@ def my_socket_inodes():
     return found
 
 async def main():
-    app = LoopbeatApp(Path({str(demo_db)!r}))
+    app = LoopbeatApp(demo_target(Path({str(demo_db)!r})))
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("d")
@@ -232,7 +237,7 @@ async def test_quit_mid_run_leaves_no_thread_behind(demo_db: Path, keys) -> None
     import threading
 
     before = {t.ident for t in threading.enumerate()}
-    app = LoopbeatApp(demo_db, burst=3)
+    app = LoopbeatApp(demo_target(demo_db), burst=3)
     async with started(app) as pilot:
         app.main.pattern_list.select_pattern(PATTERNS[4])  # async-for, for the burst
         await pilot.press(*keys)

@@ -8,6 +8,7 @@ import pytest
 from tests.test_app import started
 from tui.app import LoopbeatApp
 from tui.bench import Bench
+from tui.demo_target import demo_target
 from tui.noise import NoiseReport, measure_noise
 
 
@@ -61,7 +62,7 @@ async def test_the_apps_own_start_up_is_not_taken_for_a_busy_machine(
     monkeypatch.setattr(noise, "_machine_cpu", lambda: (0.0, 0.0))
     monkeypatch.setattr(noise, "read_thread", lambda native_id: None)
     monkeypatch.setattr(noise, "SETTLE_LIMIT", 1.0)
-    async with Bench(demo_db) as bench:
+    async with Bench(demo_target(demo_db)) as bench:
         loop = asyncio.get_running_loop()
         busy_until = time.perf_counter() + 0.6  # settles within the limit
 
@@ -79,7 +80,7 @@ async def test_the_apps_own_start_up_is_not_taken_for_a_busy_machine(
 
 
 async def test_the_check_measures_and_keeps_no_runs(demo_db: Path) -> None:
-    async with Bench(demo_db) as bench:
+    async with Bench(demo_target(demo_db)) as bench:
         measured = await measure_noise(bench)
         assert not bench.results  # the control runs are not the presenter's
     assert measured is not None and measured.control_runs == 3
@@ -102,7 +103,7 @@ async def test_a_run_fired_during_the_check_is_not_taken_for_noise(
         return await idle_second(bench)
 
     monkeypatch.setattr(noise, "_idle_second", counted)
-    async with Bench(demo_db) as bench:
+    async with Bench(demo_target(demo_db)) as bench:
         checking = asyncio.create_task(measure_noise(bench))
         await asyncio.sleep(0.3)  # inside the first idle second
         blocked = await bench.run_now(RunSpec(find("sleep-block")))
@@ -122,13 +123,13 @@ async def test_runs_overlapping_every_try_make_the_check_give_up(
     monkeypatch.setattr(noise, "IDLE_SECONDS", 0.01)
     monkeypatch.setattr(noise, "ATTEMPTS", 3)
     monkeypatch.setattr(noise.Undisturbed, "__bool__", lambda self: False)
-    async with Bench(demo_db) as bench:
+    async with Bench(demo_target(demo_db)) as bench:
         assert await measure_noise(bench) is None
 
 
 async def test_the_app_says_it_in_its_first_seconds(demo_db: Path, monkeypatch) -> None:
     monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", True)
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         for _ in range(100):  # the check starts once the bench is up
             await app.workers.wait_for_complete()
@@ -150,7 +151,7 @@ async def test_the_app_says_when_it_gave_the_check_up(
 
     monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", True)
     monkeypatch.setattr(noise, "measure_noise", never)
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         for _ in range(100):
             await app.workers.wait_for_complete()

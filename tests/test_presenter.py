@@ -4,6 +4,7 @@ from pathlib import Path
 
 from tests.test_app import run_and_wait, started
 from tui.app import LoopbeatApp
+from tui.demo_target import demo_target
 from tui.questions import QUESTIONS
 from tui.tour import load_tour
 from tui.widgets.quiz_panel import QuizPanel
@@ -19,7 +20,7 @@ async def settle(pilot) -> None:
 
 async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
     steps = load_tour()
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         await pilot.press("o")
         panel = app.query_one(TourPanel)
@@ -41,7 +42,7 @@ async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
 
 
 async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         await pilot.press("z")
         panel = app.query_one(QuizPanel)
@@ -75,7 +76,7 @@ async def test_the_quiz_answers_the_gather_twins_differently(demo_db: Path) -> N
     concurrent = next(
         q for q in QUESTIONS if q.prompt.startswith("Five users load a view")
     )
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         await pilot.press("z")
         panel = app.query_one(QuizPanel)
@@ -90,7 +91,7 @@ async def test_the_quiz_answers_the_gather_twins_differently(demo_db: Path) -> N
 
 
 async def test_a_clicker_steps_the_tour_and_blanks_the_screen(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         await pilot.press("o")
         panel = app.query_one(TourPanel)
@@ -112,7 +113,7 @@ async def test_a_clicker_steps_the_tour_and_blanks_the_screen(demo_db: Path) -> 
 
 
 async def test_the_quiz_hides_what_will_run_until_the_answer(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         await pilot.press("z")
         panel = app.query_one(QuizPanel)
@@ -128,7 +129,7 @@ async def test_the_quiz_hides_what_will_run_until_the_answer(demo_db: Path) -> N
 async def test_the_code_panel_follows_the_tour_and_the_quiz(demo_db: Path) -> None:
     from tui.widgets.pattern_detail import SourceView
 
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         source = app.query_one(SourceView)
         await pilot.press("o")
@@ -157,7 +158,7 @@ async def test_the_stalls_line_is_highlighted_in_the_code(demo_db: Path) -> None
     from tui.patterns import views_line
     from tui.widgets.stall_line import worst_stall
 
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         result = await run_and_wait(pilot, "u")
         worst = worst_stall(result)

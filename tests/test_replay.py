@@ -2,6 +2,7 @@
 
 import pytest
 
+from tui.demo_target import demo_target
 from tui.replay import (
     PAD_SECONDS,
     REPLAY_SECONDS,
@@ -112,7 +113,7 @@ async def test_r_replays_the_last_run_and_the_freeze_is_in_it(demo_db) -> None:
     from tui.widgets.lag_graph import LagGraph
     from tui.widgets.replay_panel import ReplayPanel
 
-    app = LoopbeatApp(demo_db)
+    app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
         await pilot.press("r")
         await pilot.pause()

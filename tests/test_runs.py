@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tui.bench import MAX_REQUESTS_IN_FLIGHT, MAX_RUNS_IN_FLIGHT, Bench
+from tui.demo_target import demo_target
 from tui.patterns import PATTERNS, find
 from tui.reservation import RunRefused
 from tui.runs import (
@@ -93,12 +94,12 @@ class StartedBench(Bench):
 
 
 def bench(latency_ms: float = 0.0) -> Bench:
-    return StartedBench(Path("unused.sqlite3"), latency_ms=latency_ms)
+    return StartedBench(demo_target(Path("unused.sqlite3")), latency_ms=latency_ms)
 
 
 def test_a_bench_that_has_not_started_refuses_runs() -> None:
     with pytest.raises(RunRefused, match="still starting up"):
-        Bench(Path("unused.sqlite3")).reserve([RunSpec(find("async-for"))])
+        Bench(demo_target(Path("unused.sqlite3"))).reserve([RunSpec(find("async-for"))])
 
 
 def test_room_is_taken_when_runs_are_accepted_and_given_back_once() -> None:

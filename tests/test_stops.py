@@ -67,10 +67,11 @@ CHILD = """
 import asyncio, sys
 from pathlib import Path
 from tui.bench import Bench
+from tui.demo_target import demo_target
 from tui.runs import RunSpec
 
 async def main():
-    async with Bench(Path(sys.argv[1])) as bench:
+    async with Bench(demo_target(Path(sys.argv[1]))) as bench:
         spec = RunSpec.parse(sys.argv[2], latency_ms=float(sys.argv[3]))
         reservation = bench.reserve([spec])
         started = lambda number, spec: print("started", flush=True)

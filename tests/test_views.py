@@ -1,12 +1,12 @@
-"""Every view answers through Django's real ASGI handler, in-process."""
+"""Every view answers through Django's real ASGI handler, in-process, and
+loopbeat records what it did out of band: statements, threads, hops, errors."""
 
 import asyncio
 import os
 
 import pytest
 
-from demoapp import netsim
-from tests.conftest import SMALL
+from tests.conftest import SMALL, send
 from tui.inprocess import get
 
 ALL_BOOKS = [
@@ -16,6 +16,7 @@ ALL_BOOKS = [
     "/sync/view",
     "/native",
 ]
+LOOP = "MainThread"
 
 
 async def test_ping(asgi_app) -> None:
@@ -24,141 +25,145 @@ async def test_ping(asgi_app) -> None:
     assert response.json() == {"pong": True}
 
 
-async def test_guard_kept_returns_djangos_error_as_json(asgi_app) -> None:
-    response = await get(asgi_app, "/sync/guarded")
+async def test_guard_kept_raises_and_the_record_says_what_and_where(
+    recorded_app,
+) -> None:
+    response, record = await send(recorded_app, "/sync/guarded")
     assert response.status == 500
-    assert response.json()["error"].startswith("SynchronousOnlyOperation: You cannot")
+    assert record.raised is not None
+    assert record.raised.kind == "SynchronousOnlyOperation"
+    assert record.raised.message.startswith("You cannot call this")
+    assert record.raised.where is not None
+    assert record.raised.where.startswith("demoapp/views.py:")
     assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ
 
 
 @pytest.mark.parametrize("url", ALL_BOOKS)
-async def test_fetch_all_books(asgi_app, url: str) -> None:
-    body = (await get(asgi_app, url)).json()
-    assert body["rows"] == SMALL.books
-    assert body["queries"] == 1
-    assert body["view_ms"] > 0
+async def test_fetch_all_books(recorded_app, url: str) -> None:
+    response, record = await send(recorded_app, url)
+    assert response.json()["rows"] == SMALL.books
+    assert record.queries == 1
 
 
 async def test_guard_lifted_runs_on_the_loop_thread_and_restores_the_guard(
-    asgi_app,
+    recorded_app,
 ) -> None:
-    body = (await get(asgi_app, "/sync/unguarded")).json()
-    assert body["query_threads"] == ["MainThread"]
+    _, record = await send(recorded_app, "/sync/unguarded")
+    assert record.query_threads == (LOOP,)
     assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ
-    assert (await get(asgi_app, "/sync/guarded")).status == 500
+    assert (await get(recorded_app, "/sync/guarded")).status == 500
 
 
 @pytest.mark.parametrize(
     "url", ["/async/iterate", "/async/sync-to-async", "/async/get-count"]
 )
-async def test_async_orm_runs_in_a_worker_thread(asgi_app, url: str) -> None:
-    body = (await get(asgi_app, url)).json()
-    assert body["view_thread"] == "MainThread"
-    assert len(body["query_threads"]) == 1
-    assert body["query_threads"][0] != "MainThread"
+async def test_async_orm_runs_in_a_worker_thread(recorded_app, url: str) -> None:
+    _, record = await send(recorded_app, url)
+    assert record.view_thread == LOOP
+    assert len(record.query_threads) == 1
+    assert record.query_threads[0] != LOOP
 
 
-async def test_sync_view_runs_entirely_in_one_worker_thread(asgi_app) -> None:
-    body = (await get(asgi_app, "/sync/view")).json()
-    assert body["view_thread"] != "MainThread"
-    assert body["query_threads"] == [body["view_thread"]]
+async def test_sync_view_runs_entirely_in_one_worker_thread(recorded_app) -> None:
+    _, record = await send(recorded_app, "/sync/view")
+    assert record.view_thread is not None and record.view_thread != LOOP
+    assert record.query_threads == (record.view_thread,)
 
 
-async def test_native_driver_uses_its_connection_thread(asgi_app) -> None:
-    body = (await get(asgi_app, "/native")).json()
-    assert body["query_threads"][0].endswith("(_connection_worker_thread)")
+async def test_native_driver_uses_its_connection_thread(recorded_app) -> None:
+    _, record = await send(recorded_app, "/native")
+    assert record.query_threads[0].endswith("(_connection_worker_thread)")
 
 
-async def test_get_count(asgi_app) -> None:
-    body = (await get(asgi_app, "/async/get-count")).json()
-    assert body["rows"] == 3
-    assert body["queries"] == 3
+async def test_get_count(recorded_app) -> None:
+    response, record = await send(recorded_app, "/async/get-count")
+    assert response.json()["rows"] == 3
+    assert record.queries == 3
+    assert record.view_hops == 3  # acount, afirst, aget: one hop each
 
 
-async def test_n_plus_one_against_prefetched(asgi_app) -> None:
-    n_plus_one = (await get(asgi_app, "/n-plus-one?books=20")).json()
-    prefetched = (await get(asgi_app, "/prefetched?books=20")).json()
-    assert n_plus_one["rows"] == prefetched["rows"] == 20
-    assert n_plus_one["queries"] == 1 + 20 + 20
-    assert prefetched["queries"] == 2
+async def test_n_plus_one_against_prefetched(recorded_app) -> None:
+    _, n_plus_one = await send(recorded_app, "/n-plus-one?books=20")
+    _, prefetched = await send(recorded_app, "/prefetched?books=20")
+    assert n_plus_one.queries == 1 + 20 + 20
+    assert prefetched.queries == 2
 
 
-async def test_gathers_count_the_same_rows_on_different_threads(asgi_app) -> None:
-    orm = (await get(asgi_app, "/gather/orm?n=4")).json()
-    native = (await get(asgi_app, "/gather/native?n=4")).json()
-    assert orm["rows"] == native["rows"] == 4
-    assert orm["queries"] == native["queries"] == 4
-    assert len(orm["query_threads"]) == 1  # one request, one thread
-    assert len(native["query_threads"]) == 4  # one thread per connection
+async def test_gathers_count_the_same_rows_on_different_threads(recorded_app) -> None:
+    _, orm = await send(recorded_app, "/gather/orm?n=4")
+    _, native = await send(recorded_app, "/gather/native?n=4")
+    assert orm.queries == native.queries == 4
+    assert len(orm.query_threads) == 1  # one request, one thread
+    assert len(native.query_threads) == 4  # one thread per connection
 
 
-@pytest.mark.parametrize(
-    ("url", "view_thread"),
-    [
-        ("/calibrate/time-sleep", "MainThread"),
-        ("/calibrate/asyncio-sleep", "MainThread"),
-    ],
-)
-async def test_calibration_views(asgi_app, url: str, view_thread: str) -> None:
-    body = (await get(asgi_app, url)).json()
-    assert body["view_thread"] == view_thread
-    assert 90 <= body["view_ms"] < 1000
+async def test_every_request_hops_for_djangos_own_signal_and_close(
+    recorded_app,
+) -> None:
+    # FACTS 12 and 24: with no middleware, an async view that queries nothing
+    # still crosses twice: request_started's sync receivers, the response's
+    # close. Those are Django's, not the view's.
+    _, record = await send(recorded_app, "/calibrate/asyncio-sleep")
+    assert record.view_hops == 0
+    callers = [hop.caller for hop in record.hops]
+    assert "request_started" in callers
+    assert any(caller.endswith(".close") for caller in callers)
+    assert len(record.hops) == 2
 
 
-LATENCY = netsim.LATENCY_HEADER
+async def test_async_for_is_one_hop_and_aiterator_one_per_chunk(
+    recorded_app,
+) -> None:
+    _, one = await send(recorded_app, "/async/iterate")
+    _, streamed = await send(recorded_app, "/async/stream")
+    assert one.view_hops == 1
+    assert streamed.view_hops == -(-SMALL.books // 2000) + 1  # and the last, empty
 
 
-async def test_simulated_latency_applies_to_every_statement(asgi_app) -> None:
-    # The quickest of three without latency: one run a loaded machine
-    # happened to stretch must not stand for the view's own time.
-    fast = min(
-        [(await get(asgi_app, "/gather/orm?n=2")).json()["view_ms"] for _ in range(3)]
-    )
-    slow = (await get(asgi_app, "/gather/orm?n=2", {LATENCY: "40"})).json()
-    assert slow["view_ms"] >= fast + 2 * 40 * 0.9
+async def test_simulated_latency_applies_to_every_statement(recorded_app) -> None:
+    _, slow = await send(recorded_app, "/gather/orm?n=2", latency_ms=40)
+    assert [s.latency for s in slow.statements] == [0.04, 0.04]
+    assert all(s.seconds >= 0.04 for s in slow.statements)
 
 
 @pytest.mark.parametrize("url", ["/gather/orm?n=2", "/gather/native?n=2", "/sync/view"])
 async def test_two_requests_in_flight_each_get_their_own_latency(
-    asgi_app, url: str
+    recorded_app, url: str
 ) -> None:
     """The latency travels with the request, on whichever thread runs its queries.
 
     Both requests are in flight at once: with a process-wide setting the
-    second would overwrite the first's. Judged by a lower bound (one round
-    trip) that load on the machine can only add to.
+    second would overwrite the first's. Read off what each statement was
+    given, which load on the machine cannot change.
     """
-    slow, fast = await asyncio.gather(
-        get(asgi_app, url, {LATENCY: "150"}), get(asgi_app, url, {LATENCY: "0"})
+    (_, slow), (_, fast) = await asyncio.gather(
+        send(recorded_app, url, latency_ms=150), send(recorded_app, url)
     )
-    slow_body, fast_body = slow.json(), fast.json()
-    assert slow_body["queries"] >= 1
-    assert slow_body["view_ms"] >= 150 * 0.95
-    assert fast_body["view_ms"] < slow_body["view_ms"]
-    assert netsim.current_latency_ms() == 0  # nothing leaked into this context
+    assert slow.queries >= 1 and fast.queries == slow.queries
+    assert {s.latency for s in slow.statements} == {0.15}
+    assert {s.latency for s in fast.statements} == {0.0}
 
 
-@pytest.mark.parametrize("value", ["-5", "nan", "fast", "inf"])
-async def test_a_bad_latency_header_is_refused(asgi_app, value: str) -> None:
-    response = await get(asgi_app, "/ping", {LATENCY: value})
-    assert response.status == 400
-    assert LATENCY in response.json()["error"]
+async def test_unknown_url_is_a_404(recorded_app) -> None:
+    response, record = await send(recorded_app, "/no-such-pattern")
+    assert response.status == 404
+    assert record.view_thread is None
 
 
-def test_the_client_sends_the_header_demoapp_reads() -> None:
-    from tui.client import LATENCY_HEADER
-
-    assert LATENCY_HEADER == netsim.LATENCY_HEADER
-
-
-async def test_unknown_url_is_a_404(asgi_app) -> None:
-    assert (await get(asgi_app, "/no-such-pattern")).status == 404
-
-
-async def test_a_failing_query_answers_json(asgi_app, monkeypatch) -> None:
+async def test_a_failing_query_is_recorded_with_its_error(
+    recorded_app, monkeypatch
+) -> None:
     from django.db import connection
 
     monkeypatch.setitem(connection.settings_dict, "NAME", "/nonexistent/dir/db")
-    response = await get(asgi_app, "/sync/view")
+    response, record = await send(recorded_app, "/sync/view")
     assert response.status == 500
-    assert "OperationalError" in response.json()["error"]
+    assert record.raised is not None and record.raised.kind == "OperationalError"
+
+
+async def test_requests_loopbeat_did_not_send_are_not_recorded(recorded_app) -> None:
+    from tui.engine.record import CURRENT
+
+    response = await get(recorded_app, "/async/get-count")
+    assert response.status == 200
+    assert CURRENT.get() is None

@@ -34,7 +34,6 @@ def test_a_stall_the_loop_recorded_is_not_caught_again() -> None:
         cpu_mark=lambda: None,
         threshold=0.05,
         names=FrameNames([]),
-        on_caught=lambda stall: None,
         on_ended=recorded.append,
     )
     mark = CpuMark(start, time.thread_time(), time.process_time())
@@ -90,7 +89,6 @@ def _recording_watchdog(recorded: list[Stall]) -> StallWatchdog:
         cpu_mark=lambda: None,
         threshold=0.05,
         names=FrameNames([]),
-        on_caught=lambda stall: None,
         on_ended=recorded.append,
     )
 
@@ -139,3 +137,40 @@ def test_a_stall_with_no_stack_names_what_its_run_was_serving() -> None:
     assert describe_stall(stall) == (
         "froze 65.2 ms at <not seen: the loop kept the GIL throughout>"
     )
+
+
+async def test_a_stall_is_kept_only_once_whole_and_a_run_waits_for_it(
+    monkeypatch,
+) -> None:
+    # The watchdog used to put a stall in the history as it caught it and
+    # fill it in later; a reader 30 ms after the run saw it half-written when
+    # the watchdog was slow (a loaded laptop). Here the watchdog takes 0.2 s
+    # to explain each stall: nothing may show until it is whole, and a run's
+    # wait for its stalls must last until then.
+    import asyncio
+
+    from tui.stalls import StallWatchdog
+
+    explain = StallWatchdog._explain
+
+    def slowly(self, caught, duration):
+        time.sleep(0.2)
+        return explain(self, caught, duration)
+
+    monkeypatch.setattr(StallWatchdog, "_explain", slowly)
+    seen_during: list[list[Stall]] = []
+    async with LoopMonitor() as monitor:
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        watcher = threading.Timer(0.15, lambda: seen_during.append(monitor.stalls))
+        watcher.start()
+        time.sleep(0.3)  # the loop blocked; the watchdog catches it meanwhile
+        ended = time.perf_counter()
+        await asyncio.sleep(0.01)
+        assert not [s for s in monitor.stalls if s.start >= started - 0.01]
+        await monitor.stalls_settled(ended)
+        kept = [s for s in monitor.stalls if s.start >= started - 0.01]
+    watcher.join()
+    assert not [s for s in seen_during[0] if s.start >= started - 0.01]
+    (stall,) = kept
+    assert stall.duration >= 0.29 and stall.split is not None

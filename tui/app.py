@@ -21,9 +21,10 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui.bench import Bench
-from tui.client import RunResult
 from tui.commands import binding_commands
 from tui.desk import RunDesk, show_error
+from tui.engine.results import RunResult
+from tui.engine.target import Target
 from tui.eventlog import EventLogHandler
 from tui.leaving import end_by
 from tui.messages import (
@@ -47,7 +48,7 @@ class LoopbeatApp(App[None]):
     """Fire fetch patterns at an in-process Django app and watch the loop.
 
     Args:
-        db_path: the demo database (already checked by the CLI).
+        target: the project to run against (the demo, already checked).
         interval: heartbeat tick interval in seconds.
         burst: how many concurrent requests a burst fires.
         latency_ms: the simulated latency runs start with (``+``/``-``).
@@ -78,7 +79,7 @@ class LoopbeatApp(App[None]):
 
     def __init__(
         self,
-        db_path: Path,
+        target: Target,
         *,
         interval: float = 0.005,
         burst: int = 5,
@@ -114,7 +115,7 @@ class LoopbeatApp(App[None]):
             stamp=stamp,
         )
         self.bench = Bench(
-            db_path,
+            target,
             interval=interval,
             latency_ms=latency_ms,
             asgi_app=asgi_app,
@@ -217,7 +218,7 @@ class LoopbeatApp(App[None]):
 
     def _show_latency(self) -> None:
         self.sub_title = (
-            f"Django {self.bench.django_version} · {self.bench.db_path.name} · "
+            f"Django {self.bench.django_version} · {self.bench.target.label} · "
             f"simulated latency {self.bench.latency_ms:g} ms"
         )
 

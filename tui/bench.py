@@ -1,12 +1,12 @@
-"""The engine session: Django, the instruments and the runs, without a screen.
+"""The engine session: a target project, the instruments and the runs.
 
 A ``Bench`` is what the live app and headless mode share, so they cannot
-drift: it configures Django, starts the loop monitor and the ping probe,
+drift: it sets the target's Django up, wraps its ASGI application and hooks
+its database (``tui.engine``), starts the loop monitor and the ping probe,
 accepts runs within the in-flight limits, numbers them, keeps their results
 within a bound, and describes the session for exports.
 
-It is the one place in ``tui`` (with the command line) that imports
-``demoapp``, and it imports no Textual.
+It knows the project only as a ``Target``, and imports no Textual.
 """
 
 import asyncio
@@ -14,11 +14,15 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from tui.archive import ArchiveCut, SessionArchive
-from tui.client import RunClient, RunResult
+from tui.client import RunClient
+from tui.engine.hooks import EngineHooks
+from tui.engine.results import RunResult
+from tui.engine.target import Target
+from tui.engine.wrapper import RecordingApp
+from tui.framenames import FrameNames
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import get
 from tui.loopstats import Sample, Stall, percentile
@@ -40,27 +44,24 @@ MAX_RESULTS = 200
 all-day booth demo's memory flat."""
 PING_CAPACITY = 2_000
 """Pings kept: 100 s at the probe's busy rate."""
-WARM_UP_URLS = ("/ping", "/async/get-count")
-"""Django compiles URL patterns and SQL on first use, on the loop thread; they
-are requested once before the first run so that cost is not measured."""
 
 
 class Bench:
-    """One engine session over a demo database.
+    """One engine session on a target project.
 
     Args:
-        db_path: The demo database (already checked by the caller).
+        target: What to run against (the demo, or a project of the user's).
         interval: Heartbeat tick interval in seconds.
         window: Seconds of heartbeat history kept.
         latency_ms: The session's simulated latency, for runs that do not set
             their own.
-        asgi_app: The ASGI application (default: demoapp's, once configured).
+        asgi_app: The ASGI application (default: the target's, once set up).
         on_ping: Called on the loop with every ping sample.
     """
 
     def __init__(
         self,
-        db_path: Path,
+        target: Target,
         *,
         interval: float = 0.005,
         window: float = 60.0,
@@ -68,7 +69,7 @@ class Bench:
         asgi_app: Any = None,
         on_ping: Callable[[PingSample], None] | None = None,
     ) -> None:
-        self.db_path = db_path
+        self.target = target
         self.interval = interval
         self.window = window
         self._latency_ms = check_latency(latency_ms)
@@ -79,6 +80,8 @@ class Bench:
         """Every tick, ping and stall of the session, on disk (for exports)."""
         self.probe: PingProbe | None = None
         self._client: RunClient | None = None
+        self.hooks: EngineHooks | None = None
+        """Loopbeat's hooks into Django, asgiref and aiosqlite, while running."""
         self.results: deque[RunResult] = deque(maxlen=MAX_RESULTS)
         self._runs_started = 0
         self._runs_in_flight = 0
@@ -97,35 +100,40 @@ class Bench:
             OWNER.reset(owner)
 
     async def _start(self) -> None:
-        from demoapp import netsim
-        from demoapp.bootstrap import configure_django
-
         limit_malloc_arenas()  # before the request threads start (tui/memory.py)
+        target = self.target
         # In a thread: the live app's first frame does not wait for the imports.
-        await asyncio.to_thread(configure_django, self.db_path)
+        await asyncio.to_thread(target.set_up_django)
         if self._asgi_app is None:
-            from demoapp.asgi import application
-
-            self._asgi_app = application
+            self._asgi_app = target.asgi_application()
+        app = RecordingApp(self._asgi_app)
+        roots = [str(target.project_root)]
+        self.hooks = EngineHooks(FrameNames(roots))
+        self.hooks.install()
         freeze_survivors()  # a full collection would read as lag no run caused
         self._frozen = True
-        # The simulated network wait stands in for a socket read: a stall is
-        # blamed on the view line that issued the query, not on the hook.
         self.monitor = LoopMonitor(
-            interval=self.interval,
-            window=self.window,
-            excluded_files=(netsim.__file__,),
+            interval=self.interval, window=self.window, project_roots=roots
         )
         self.monitor.start()
         self.archive = SessionArchive()
         self.monitor.subscribe(self._archive_item)
+        host = target.host()
         self.probe = PingProbe(
-            self._asgi_app, capacity=PING_CAPACITY, on_sample=self._ping_seen
+            app,
+            path=target.ping_path,
+            host=host,
+            capacity=PING_CAPACITY,
+            on_sample=self._ping_seen,
         )
         self.probe.start()
-        for url in WARM_UP_URLS:
-            await get(self._asgi_app, url)
-        self._client = RunClient(self._asgi_app, self.monitor, self.probe)
+        # Django compiles URL patterns and SQL on first use, on the loop
+        # thread: each warm-up path is requested once so that is not measured.
+        for url in target.warm_up:
+            await get(app, url, host=host)
+        self._client = RunClient(
+            app, self.monitor, self.probe, host=host, rows_from=target.rows_from
+        )
 
     def _archive_item(self, item: Sample | Stall) -> None:
         if self.archive is not None:
@@ -153,6 +161,9 @@ class Bench:
             await self.probe.stop()
         if self.monitor is not None:
             await self.monitor.stop()
+        if self.hooks is not None:
+            self.hooks.uninstall()
+            self.hooks = None
         if self._frozen:
             thaw_survivors()
             self._frozen = False
@@ -351,7 +362,9 @@ class Bench:
     def metadata(self) -> dict[str, Any]:
         """Facts about the session for exports (JSON-serialisable)."""
         return {
-            "database": str(self.db_path),
+            "target": self.target.name,
+            "settings": self.target.settings_module,
+            **self.target.describe,
             "django": self.django_version,
             "python": sys.version.split()[0],
             "latency_ms": self._latency_ms,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from demoapp.dbpath import default_db_path, resolve_db_path
+from tui.demo_target import demo_target
 from tui.patterns import PATTERNS, find
 from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
 from tui.themes import THEME_NAMES
@@ -214,7 +215,7 @@ async def _noise(path: Path) -> str:
     from tui.bench import Bench
     from tui.noise import measure_noise
 
-    async with Bench(path) as bench:
+    async with Bench(demo_target(path)) as bench:
         report = await measure_noise(bench)
     # Nobody else runs anything on this bench, so it is always measured.
     return report.sentence() if report is not None else "not measured"
@@ -300,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.patterns or default_specs(),
             args.repeat,
             args.interval / 1000,
-            db_path,
+            demo_target(db_path),
             args.json,
             export_dir,
             latency_ms=args.latency_ms,
@@ -318,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.leaving import leave_now
 
     app = LoopbeatApp(
-        db_path,
+        demo_target(db_path),
         interval=args.interval / 1000,
         burst=int(args.burst),
         latency_ms=args.latency_ms,

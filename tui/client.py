@@ -1,196 +1,66 @@
-"""Fire a ``RunSpec`` at the Django ASGI app in-process and measure the run.
+"""Fire a ``RunSpec`` at the target's ASGI app in-process and measure the run.
 
-Every request goes through Django's real ASGI handler (``tui.inprocess``), on
-the loop the heartbeat watches. A run becomes a ``RunResult`` that holds what
-the view reported (rows, statements, threads) and what the loop felt while
-the run was in flight (lag, stalls, the latency of a concurrent ping).
+Every request goes through the project's real ASGI application, wrapped by
+loopbeat (``tui.engine.wrapper``), on the loop the heartbeat watches; each
+carries a recorder the wrapper and the hooks fill out of band. A run becomes
+a ``RunResult`` (``tui.engine.results``): what its requests did and what the
+loop felt while they were in flight.
 """
 
 import asyncio
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from tui.causes import CauseMeter, RunCauses
+from tui.engine.record import RequestRecord, RequestRecorder
+from tui.engine.results import RequestSpan, RunResult, StallSummary
+from tui.engine.wrapper import EXTENSION
 from tui.formatting import describe_stall, format_seconds, stall_place
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import AsgiResponse, get
-from tui.loopstats import BLOCKED, STARVED, WORKING, Stall, percentile
+from tui.loopstats import BLOCKED, STARVED, Stall, percentile
 from tui.owners import DEMO, LOOPBEAT, OWNER, RUN, SCREEN
 from tui.probe import PingProbe
 from tui.runs import RunSpec
-from tui.verdicts import Verdict, judge
 
-LATENCY_HEADER = "X-Loopbeat-Latency-Ms"
-"""The header demoapp reads a request's simulated latency from (the same name
-as ``demoapp.netsim.LATENCY_HEADER``; a test keeps the two in step)."""
 STALL_SETTLE = 0.03
-"""Seconds to wait after a run for the watchdog to report a stall's end."""
+"""Seconds after a run's last byte whose ticks still count as the run's: the
+tick a freeze made late only runs once the response is out."""
 _RUN_TOKENS = itertools.count(1)
 """One token per run sent, process-wide: runs of several clients never share."""
 RUN_NAMES_KEPT = 64
 """Recent runs whose names are kept, to say which one held another up."""
 
 
-@dataclass(frozen=True)
-class StallSummary:
-    """Where the loop was stuck, for how long, why, and in one line."""
-
-    location: str
-    duration: float
-    cause: str | None = None
-    owner: str | None = None
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class RequestSpan:
-    """One request of a run: when it went out, how long it took, where it ran."""
-
-    started: float
-    """When it was sent (``perf_counter`` seconds)."""
-    wall: float
-    status: int
-    query_threads: tuple[str, ...]
-    """The threads that ran its statements, in order of first use."""
-    view_thread: str | None
-    """The thread the view ran on (``MainThread`` for an async view)."""
-
-    @property
-    def thread(self) -> str | None:
-        """The thread that ran its queries (the first), else its view's."""
-        return self.query_threads[0] if self.query_threads else self.view_thread
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """One run of a ``RunSpec`` (one request, or a burst of concurrent ones)."""
-
-    number: int
-    """The run's number in its session, as the table shows it."""
-    spec: RunSpec
-    """What ran, with the latency that applied filled in."""
-    status: int
-    rows: int
-    queries: int
-    hops: int
-    """``sync_to_async`` calls the views made: thread hops."""
-    query_threads: tuple[str, ...]
-    view_threads: tuple[str, ...]
-    started: float
-    wall: float
-    request_walls: tuple[float, ...]
-    loop_max_lag: float
-    loop_p99_lag: float
-    loop_blocked: float
-    ping_p99: float | None
-    ping_max: float | None
-    stalls: tuple[StallSummary, ...]
-    error: str | None = None
-    causes: RunCauses | None = None
-    """What kept the loop from reacting, by cause and by owner."""
-    requests: tuple[RequestSpan, ...] = ()
-    """Each request of the run, in the order they were sent."""
-    held_up_by: tuple[str, ...] = ()
-    """Other runs in flight whose code held the loop meanwhile (``#41
-    sync-unguarded froze 1.08 s``): this run waited for them."""
-    stopped: float = 0.0
-    """Seconds of the run the whole process was stopped (``tui.stops``):
-    nothing it measured then is the demo's, and the verdict says so."""
-
-    @property
-    def label(self) -> str:
-        """The run's one name (see ``RunSpec.label``)."""
-        return self.spec.label
-
-    @property
-    def pattern(self) -> str:
-        """The catalog name of the pattern that ran."""
-        return self.spec.pattern.name
-
-    @property
-    def title(self) -> str:
-        """The pattern's title."""
-        return self.spec.pattern.title
-
-    @property
-    def burst(self) -> int:
-        """How many concurrent requests fired."""
-        return self.spec.burst
-
-    @property
-    def latency_ms(self) -> float:
-        """The simulated latency the run's statements had, in milliseconds."""
-        return self.spec.latency_ms or 0.0
-
-    @property
-    def blocked_share(self) -> float:
-        """The share of the run's wall time the loop could not react."""
-        return self.loop_blocked / self.wall if self.wall > 0 else 0.0
-
-    @property
-    def judgement(self) -> Verdict:
-        """What the run did to the loop, judged by cause (``tui.verdicts``)."""
-        return judge(
-            self.causes,
-            self.error,
-            longest_hold=self.longest_hold,
-            held_up_by=self.held_up_by,
-            stopped=self.stopped,
-        )
-
-    @property
-    def longest_hold(self) -> float | None:
-        """The run's longest stall of its own code on the loop (froze or blocked).
-
-        The figure a froze/blocked verdict states, so the verdict, the stall
-        line and the replay give the same stall the same number.
-        """
-        held = [s.duration for s in self.stalls if s.cause in (WORKING, BLOCKED)]
-        return max(held) if held else None
-
-    @property
-    def froze_loop(self) -> bool:
-        """Whether the demo held the loop itself (froze or blocked it)."""
-        return self.judgement.held_the_loop
-
-    @property
-    def verdict(self) -> str:
-        """A sentence built from the measurements, never typed in."""
-        return self.judgement.sentence()
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for JSON export: the spec flattened, and the verdict."""
-        data = asdict(self)
-        del data["spec"]
-        return {
-            "number": self.number,
-            "label": self.label,
-            "pattern": self.pattern,
-            "title": self.title,
-            "url": self.spec.url,
-            "burst": self.burst,
-            "latency_ms": self.latency_ms,
-            **data,
-            "causes": self.causes.as_dict() if self.causes else None,
-            "verdict": self.verdict,
-            "verdict_kind": self.judgement.kind,
-            "froze_loop": self.froze_loop,
-        }
-
-
 class RunClient:
-    """Sends runs to the ASGI app and measures them with the monitor."""
+    """Sends runs to the target's (wrapped) ASGI app and measures them.
+
+    Args:
+        app: The target's application inside loopbeat's ``RecordingApp``.
+        monitor: The loop monitor watching the loop the requests run on.
+        probe: The ping probe, told when runs are in flight.
+        host: The ``Host`` the requests carry (one ``ALLOWED_HOSTS`` accepts).
+        rows_from: Reads the rows off a response, where the target's own
+            answers say them (``Target.rows_from``).
+    """
 
     def __init__(
-        self, app: Any, monitor: LoopMonitor, probe: PingProbe | None = None
+        self,
+        app: Any,
+        monitor: LoopMonitor,
+        probe: PingProbe | None = None,
+        *,
+        host: str = "localhost",
+        rows_from: Callable[[bytes], int | None] | None = None,
     ) -> None:
         self.app = app
         self.monitor = monitor
         self.probe = probe
+        self.host = host
+        self.rows_from = rows_from
         self.meter = CauseMeter(
             monitor, monitor.ledger, monitor.loop_native_id, monitor.sampler
         )
@@ -200,10 +70,10 @@ class RunClient:
     async def run(self, spec: RunSpec, number: int = 0) -> RunResult:
         """Send ``spec.burst`` concurrent requests and measure them.
 
-        ``spec.latency_ms`` travels with each request as a header, so runs in
-        flight together each get their own.
+        ``spec.latency_ms`` travels with each request, in its recorder, so runs
+        in flight together each get their own.
         """
-        headers = {LATENCY_HEADER: f"{spec.latency_ms or 0.0:g}"}
+        latency = (spec.latency_ms or 0.0) / 1000
         token = next(_RUN_TOKENS)
         self._names[token] = f"#{number} {spec.label}" if number else spec.label
         while len(self._names) > RUN_NAMES_KEPT:
@@ -216,25 +86,40 @@ class RunClient:
             owner, run = OWNER.set(DEMO), RUN.set(token)
             try:
                 timed = await asyncio.gather(
-                    *(self._timed_get(spec.url, headers) for _ in range(spec.burst))
+                    *(self._timed_get(spec.url, latency) for _ in range(spec.burst))
                 )
             finally:
                 RUN.reset(run)
                 OWNER.reset(owner)
-            ended = max(response.received for response, _ in timed)
+            ended = max(response.received for response, _, _ in timed)
             causes = self.meter.end(mark, ended)
-        # The watchdog reports a stall's end from its own thread a few
-        # milliseconds later, and the tick that a freeze made late only
-        # runs once the response is out: give both that long before reading.
-        await asyncio.sleep(STALL_SETTLE)
+        # The tick a freeze made late runs only once the response is out, and
+        # the watchdog hands a stall over from its thread once it has ended.
+        await asyncio.sleep(self.monitor.interval)
+        await self.monitor.stalls_settled(ended)
         return self._result(spec, number, token, started, ended, timed, causes)
 
     async def _timed_get(
-        self, url: str, headers: dict[str, str]
-    ) -> tuple[AsgiResponse, float]:
+        self, url: str, latency: float
+    ) -> tuple[AsgiResponse, float, RequestRecord]:
+        recorder = RequestRecorder(latency)
         started = time.perf_counter()
-        response = await get(self.app, url, headers)
-        return response, started
+        response = await get(
+            self.app, url, host=self.host, extensions={EXTENSION: recorder}
+        )
+        return response, started, recorder.freeze()
+
+    def _rows(
+        self, timed: list[tuple[AsgiResponse, float, RequestRecord]]
+    ) -> int | None:
+        """Rows over the run's requests: the target's word, else the backend's."""
+        counts = [
+            self.rows_from(response.body) if self.rows_from else record.rows
+            for response, _, record in timed
+        ]
+        if any(count is None for count in counts):
+            return None
+        return sum(c for c in counts if c is not None)
 
     def _result(
         self,
@@ -243,22 +128,16 @@ class RunClient:
         token: int,
         started: float,
         ended: float,
-        timed: list[tuple[AsgiResponse, float]],
+        timed: list[tuple[AsgiResponse, float, RequestRecord]],
         causes: RunCauses,
     ) -> RunResult:
-        bodies = [response.json() for response, _ in timed]
         spans = tuple(
-            RequestSpan(
-                sent,
-                response.received - sent,
-                response.status,
-                tuple(body.get("query_threads", ())),
-                body.get("view_thread"),
-            )
-            for (response, sent), body in zip(timed, bodies, strict=True)
+            RequestSpan(sent, response.received - sent, response.status, record)
+            for response, sent, record in timed
         )
-        errors = [b.get("error") or "" for b in bodies]
-        failed = [r for r, _ in timed if r.status != 200]
+        records = [span.record for span in spans]
+        raised = [str(r.raised) for r in records if r.raised is not None]
+        failed = [r for r, _, _ in timed if r.status >= 400]
         # Blocked time counts the run alone; the lag percentiles also take the
         # tick a freeze made late, which runs just after the response.
         blocked = self.monitor.stats(since=started, until=ended).blocked
@@ -284,16 +163,12 @@ class RunClient:
         return RunResult(
             number=number,
             spec=spec,
-            status=failed[0].status if failed else 200,
-            rows=sum(b.get("rows", 0) for b in bodies),
-            queries=sum(b.get("queries", 0) for b in bodies),
-            hops=sum(b.get("hops", 0) for b in bodies),
-            query_threads=_unique(
-                t for b in bodies for t in b.get("query_threads", ())
-            ),
-            view_threads=_unique(
-                b["view_thread"] for b in bodies if "view_thread" in b
-            ),
+            status=failed[0].status if failed else timed[0][0].status,
+            rows=self._rows(timed),
+            queries=sum(r.queries for r in records),
+            hops=sum(r.view_hops for r in records),
+            query_threads=_unique(t for r in records for t in r.query_threads),
+            view_threads=_unique(r.view_thread for r in records if r.view_thread),
             started=started,
             wall=ended - started,
             request_walls=tuple(span.wall for span in spans),
@@ -305,7 +180,7 @@ class RunClient:
             stalls=tuple(
                 StallSummary(
                     stall_place(s, serving(s)),
-                    s.duration or 0.0,
+                    s.duration,
                     s.cause,
                     s.owner,
                     describe_stall(s, serving(s)),
@@ -314,8 +189,8 @@ class RunClient:
             ),
             held_up_by=_held_up_by_text(self._names, theirs),
             stopped=self.monitor.stops.stopped_within(started, ended),
-            error=next((e for e in errors if e), None)
-            or (f"HTTP {failed[0].status}" if failed else None),
+            thread_hops=sum(len(r.hops) for r in records),
+            error=raised[0] if raised else _http_error(failed),
             causes=causes,
             requests=spans,
         )
@@ -325,9 +200,7 @@ def _held_up_by_text(names: dict[int, str], stalls: list[Stall]) -> tuple[str, .
     """``#41 sync-unguarded froze 1.08 s`` for each other run's worst stall."""
     worst: dict[int, Stall] = {}
     for stall in stalls:
-        if stall.run not in worst or (stall.duration or 0) > (
-            worst[stall.run].duration or 0
-        ):
+        if stall.run not in worst or stall.duration > worst[stall.run].duration:
             worst[stall.run] = stall
     texts = []
     for run, stall in worst.items():
@@ -349,6 +222,10 @@ def is_the_demos(stall: Stall) -> bool:
     if stall.cause == STARVED:
         return True
     return stall.owner not in (SCREEN, LOOPBEAT)
+
+
+def _http_error(failed: list[AsgiResponse]) -> str | None:
+    return f"HTTP {failed[0].status}" if failed else None
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:

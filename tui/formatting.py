@@ -19,6 +19,11 @@ def format_seconds(seconds: float | None) -> str:
     return f"{seconds:.2f} s"
 
 
+def format_count(count: int | None) -> str:
+    """``100,000``; ``-`` where nobody said (a backend that reports no rows)."""
+    return "-" if count is None else f"{count:,}"
+
+
 def describe_threads(threads: Sequence[str]) -> str:
     """Where the queries ran, in a few words: the loop thread, or how many others."""
     if not threads:

@@ -30,7 +30,7 @@ from tui.framenames import FrameNames
 from tui.loophistory import LoopHistory
 from tui.loopstats import BusyPeriod, MonitorCost, Sample, Stall
 from tui.owners import LOOPBEAT, CallbackLedger, context_of
-from tui.stalls import CpuMark, StallWatchdog
+from tui.stalls import WATCHDOG_POLL, CpuMark, StallWatchdog
 from tui.stops import StopDetector
 from tui.threadtimes import ThreadSampler
 
@@ -197,7 +197,6 @@ class LoopMonitor(LoopHistory):
             sampler=self.sampler,
             threshold=self.stall_threshold,
             names=self._names,
-            on_caught=self._stall_caught,
             on_ended=self._stall_ended,
             stops=self.stops,
         )
@@ -330,10 +329,32 @@ class LoopMonitor(LoopHistory):
                 # One broken panel must not stop the heartbeat everyone reads.
                 logger.exception("loopbeat subscriber %r failed", callback)
 
-    def _stall_caught(self, stall: Stall) -> None:
-        self._stalls.append(stall)
-
     def _stall_ended(self, stall: Stall) -> None:
-        # From the watchdog's thread: subscribers are called on the loop's.
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._publish, stall)
+        # Whole and frozen, from the watchdog's thread (or the loop's, inside
+        # the selector): kept and told to subscribers on the loop, in order.
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._stall_done, stall)
+
+    def _stall_done(self, stall: Stall) -> None:
+        self._stalls.append(stall)
+        self._publish(stall)
+
+    async def stalls_settled(self, until: float, timeout: float = 1.0) -> None:
+        """Wait until every stall that began by ``until`` has been kept.
+
+        The watchdog hands a stall over once it has ended and been explained,
+        from its own thread; a run reads its stalls after this, not after a
+        guess at how long that takes (a starved watchdog takes longer).
+        Gives up after ``timeout`` seconds: a stall still going on then is
+        not the run's to wait for.
+        """
+        deadline = perf_counter() + timeout
+        while perf_counter() < deadline:
+            watchdog = self._watchdog
+            holding = watchdog.holding if watchdog is not None else None
+            if holding is None or holding > until:
+                break
+            await asyncio.sleep(WATCHDOG_POLL)
+        # A stall handed over just now is queued on the loop: let it be kept.
+        await asyncio.sleep(0)

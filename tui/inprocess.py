@@ -28,11 +28,19 @@ class AsgiResponse:
 
 
 async def get(
-    app: Any, url: str, headers: Mapping[str, str] | None = None
+    app: Any,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    host: str = "localhost",
+    method: str = "GET",
+    extensions: Mapping[str, Any] | None = None,
 ) -> AsgiResponse:
-    """Send ``GET url`` (path plus optional query) to ``app`` and collect the answer.
+    """Send ``method url`` (path plus optional query) to ``app``; collect the answer.
 
-    ``headers`` are sent besides ``Host``; names are lower-cased as ASGI wants.
+    ``headers`` are sent besides ``Host`` (one the project's ``ALLOWED_HOSTS``
+    accepts); names are lower-cased as ASGI wants. ``extensions`` go into the
+    scope's ``extensions``, where loopbeat's wrapper finds a request's recorder.
 
     The request body is sent at once; ``http.disconnect`` is only reported
     after the response has ended, because Django cancels a view whose client
@@ -43,18 +51,19 @@ async def get(
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": parts.path,
         "raw_path": parts.path.encode(),
         "query_string": parts.query.encode(),
         "root_path": "",
         "headers": [
-            (b"host", b"loopbeat"),
+            (b"host", host.encode("idna")),
             *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
         ],
         "client": ("127.0.0.1", 0),
-        "server": ("loopbeat", 80),
+        "server": (host, 80),
+        "extensions": dict(extensions or {}),
     }
     finished = asyncio.Event()
     request_sent = False

@@ -75,7 +75,7 @@ class CauseSplit:
         return max(times, key=lambda cause: times[cause])
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Stall:
     """A stretch the loop could not react for longer than the stall threshold.
 
@@ -84,7 +84,7 @@ class Stall:
 
     Attributes:
         start: When the loop stopped reacting (perf_counter seconds).
-        duration: How long it stayed stuck, in seconds; None while it still is.
+        duration: How long it stayed stuck, in seconds.
         project_frame: The innermost frame in project code, if any.
         innermost_frame: The innermost Python frame overall.
         stack: The loop thread's stack when caught, innermost last.
@@ -101,7 +101,7 @@ class Stall:
     """
 
     start: float
-    duration: float | None
+    duration: float
     project_frame: str | None
     innermost_frame: str
     stack: tuple[str, ...]
@@ -115,7 +115,7 @@ class Stall:
     @property
     def mostly_stopped(self) -> bool:
         """True when the process was stopped for half the stall or more."""
-        return self.stopped >= 0.5 * (self.duration or 0.0) > 0
+        return self.stopped >= 0.5 * self.duration > 0
 
     @property
     def cause(self) -> str | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.patterns import Pattern
 from tui.runs import RunSpec
 

@@ -1,8 +1,9 @@
 """The ping probe: what every other user of the server feels during a run.
 
-A trivial async view, ``/ping``, is requested on a schedule through the same
-in-process ASGI handler as the runs. Its latency is read from when each ping
-was due, so a frozen loop that cannot even send is measured, not hidden.
+A trivial view (the target's ping path; the demo's ``/ping``) is requested on
+a schedule through the same in-process ASGI application as the runs. Its
+latency is read from when each ping was due, so a frozen loop that cannot even
+send is measured, not hidden.
 """
 
 import asyncio
@@ -22,14 +23,14 @@ MAX_PINGS_IN_FLIGHT = 4
 
 @dataclass(frozen=True)
 class PingSample:
-    """One ``/ping``: when it was due and how long after that the answer came."""
+    """One ping: when it was due and how long after that the answer came."""
 
     due: float
     latency: float
 
 
 class PingProbe:
-    """Requests ``/ping`` every ``interval`` seconds, as another user would.
+    """Requests ``path`` every ``interval`` seconds, as another user would.
 
     Its latency is what every other client of the server feels while an
     run is in flight. Latency is counted from when the ping was *due*, not from
@@ -37,7 +38,8 @@ class PingProbe:
     timing from the late send would hide the freeze (coordinated omission).
     Between runs it pings every ``idle_interval`` instead: each ping
     costs Django a thread of its own, and an idle app should stay cheap.
-    Samples are kept in a bounded buffer.
+    Samples are kept in a bounded buffer. ``host`` is the ``Host`` it sends,
+    one the project's ``ALLOWED_HOSTS`` accepts.
     """
 
     def __init__(
@@ -47,8 +49,13 @@ class PingProbe:
         capacity: int = 20_000,
         on_sample: Callable[[PingSample], None] | None = None,
         idle_interval: float = 0.5,
+        *,
+        path: str = "/ping",
+        host: str = "localhost",
     ) -> None:
         self.app = app
+        self.path = path
+        self.host = host
         self.interval = interval
         self.idle_interval = idle_interval
         self.on_sample = on_sample
@@ -118,7 +125,7 @@ class PingProbe:
 
     async def _ping(self, due: float) -> None:
         try:
-            response = await get(self.app, "/ping")
+            response = await get(self.app, self.path, host=self.host)
         except Exception:  # one failed ping must not stop the probe
             return
         sample = PingSample(due, response.received - due)

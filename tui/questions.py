@@ -4,7 +4,7 @@ Kept apart from the quiz's logic (``tui.quiz``) the way ``tui.patterns``
 holds the pattern catalog: adding a question touches only this file.
 """
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.formatting import format_seconds
 from tui.patterns import find
 from tui.quiz import (

@@ -17,7 +17,7 @@ question's runs made and calls ``record`` with their results.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.formatting import format_seconds
 from tui.runs import RunSpec
 

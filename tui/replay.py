@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from tui.formatting import describe_stall
 
 if TYPE_CHECKING:
-    from tui.client import RunResult
+    from tui.engine.results import RunResult
     from tui.heartbeat import LoopMonitor
     from tui.probe import PingProbe
 

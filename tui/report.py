@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from tui.bench import Bench
-from tui.client import RunResult
+from tui.engine.results import RunResult
+from tui.engine.target import Target
 from tui.export import (
     ExportError,
     export_session,
@@ -25,7 +26,7 @@ from tui.export import (
     session_json,
 )
 from tui.files import write_atomically
-from tui.formatting import describe_threads, format_seconds
+from tui.formatting import describe_threads, format_count, format_seconds
 from tui.heartbeat import LoopMonitor
 from tui.progress import RunProgress, console_for_progress
 from tui.runs import RunSpec
@@ -59,7 +60,7 @@ Progress = Callable[[int, int, RunSpec], None]
 
 async def measure(
     report: Report,
-    db_path: Path,
+    target: Target,
     repeat: int = 1,
     interval: float = 0.005,
     progress: Progress | None = None,
@@ -71,7 +72,7 @@ async def measure(
     """
     started = time.perf_counter()
     bench = Bench(
-        db_path,
+        target,
         interval=interval,
         window=HEADLESS_WINDOW,
         latency_ms=report.latency_ms,
@@ -115,7 +116,7 @@ def summary_table(report: Report) -> Table:
             spec.label,
             str(len(runs)),
             format_seconds(statistics.median(r.wall for r in runs)),
-            f"{typical.rows:,}",
+            format_count(typical.rows),
             describe_threads(typical.query_threads),
             format_seconds(max(r.loop_max_lag for r in runs)),
             format_seconds(statistics.median(r.loop_p99_lag for r in runs)),
@@ -151,7 +152,7 @@ def run_headless(
     specs: Sequence[RunSpec],
     repeat: int,
     interval: float,
-    db_path: Path,
+    target: Target,
     json_path: Path | None,
     export_dir: Path | None = None,
     console: Console | None = None,
@@ -172,7 +173,7 @@ def run_headless(
     status = 0
     with RunProgress(console_for_progress(), latency_ms) as progress:
         try:
-            asyncio.run(measure(report, db_path, repeat, interval, progress.show))
+            asyncio.run(measure(report, target, repeat, interval, progress.show))
         except KeyboardInterrupt:
             status = 130
     if report.monitor is None or report.session is None:

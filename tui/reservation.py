@@ -8,7 +8,7 @@ answers with a ``Batch``.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.runs import RunSpec
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
 from tui.archive import ArchiveCut
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.probe import PingProbe, PingSample

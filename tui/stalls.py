@@ -19,12 +19,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import perf_counter, thread_time
 
 from tui.culprits import ThreadClocks, busiest_thread, native_id, thread_clocks
 from tui.framenames import FrameNames
-from tui.loopstats import BusyPeriod, Stall
+from tui.loopstats import BusyPeriod, CauseSplit, Stall
 from tui.stallsplit import names_a_culprit, split_caught, split_unseen, unseen_place
 from tui.stops import StopDetector
 from tui.threadtimes import CpuSnapshot, ThreadSampler
@@ -62,10 +62,10 @@ class StallWatchdog:
             flight), so threads that end before their run still count.
         threshold: A stretch longer than this (seconds) is a stall.
         names: How frames are named and which count as project code.
-        on_caught: Called on the watchdog's thread with each stall as it is
-            caught (duration still None).
-        on_ended: Called on the watchdog's thread once the stall has ended
-            and its duration, split and culprit are filled in.
+        on_ended: Called with each stall once it has ended, whole (its
+            duration, split and culprit in): on the watchdog's thread, or on
+            the loop's for one recorded after the fact. Nothing half-made is
+            ever handed over.
         stops: Told when the watchdog goes to sleep and checked when it
             wakes, to notice the whole process was stopped (``tui.stops``).
     """
@@ -83,7 +83,6 @@ class StallWatchdog:
         sampler: ThreadSampler | None = None,
         threshold: float,
         names: FrameNames,
-        on_caught: Callable[[Stall], None],
         on_ended: Callable[[Stall], None],
         stops: StopDetector | None = None,
     ) -> None:
@@ -97,7 +96,6 @@ class StallWatchdog:
         self._sampler = sampler
         self._threshold = threshold
         self._names = names
-        self._on_caught = on_caught
         self._on_ended = on_ended
         self._stops = stops
         self._stopping = threading.Event()
@@ -145,7 +143,7 @@ class StallWatchdog:
         never sleeps through a stall, however short. While a stall lasts it
         polls, to report the stall soon after it ends.
         """
-        stall: Stall | None = None
+        stall: _Caught | None = None
         threshold = self._threshold
         wait = threshold
         stops = self._stops
@@ -161,7 +159,7 @@ class StallWatchdog:
                 sampler.sample()
             since = self._stuck_since()
             if stall is not None:
-                if since == stall.start:
+                if since == stall.stall.start:
                     continue
                 self._end(stall)
                 stall = None
@@ -224,8 +222,8 @@ class StallWatchdog:
         if self._stops is not None:
             self._stops.check()  # the watchdog may not have woken yet
         with self._lock:
-            caught = self._caught
-            if caught is not None and caught.stall.start == start:
+            held = self._caught
+            if held is not None and held.stall.start == start:
                 return  # the watchdog has it, and ends it as usual
             # The loop can lose the GIL before it marks the period over, and
             # the watchdog must not then catch the same stall a second time.
@@ -249,18 +247,24 @@ class StallWatchdog:
             if names_a_culprit(split, duration):
                 # Only a thread that ran for half the wait is named: the one
                 # that held the GIL may have ended since (its clock with it).
-                stall.culprit = self._culprit(
+                culprit = self._culprit(
                     _Caught(stall, mark, None, 0.0, {}, self._baseline, {}),
                     min_cpu=split.starved / 2,
                 )
-        self._on_caught(stall)
+                stall = replace(stall, culprit=culprit)
         self._on_ended(stall)
 
-    def _catch(self, since: float) -> Stall | None:
+    @property
+    def holding(self) -> float | None:
+        """The start of the stall being watched now, not yet handed over."""
+        caught = self._caught
+        return caught.stall.start if caught is not None else None
+
+    def _catch(self, since: float) -> "_Caught | None":
         with self._lock:
             return self._catch_locked(since)
 
-    def _catch_locked(self, since: float) -> Stall | None:
+    def _catch_locked(self, since: float) -> "_Caught | None":
         if since == self._recorded_unseen:
             return None  # recorded by the loop as it ended
         late = self._busy_since() != since
@@ -286,9 +290,10 @@ class StallWatchdog:
             # The loop moved on while we looked: this stack is not the culprit.
             return None
         stack = tuple(text for text, _ in reversed(loop_stack))
+        # A draft: its duration, split and culprit come when it has ended.
         stall = Stall(
             start=since,
-            duration=None,
+            duration=0.0,
             project_frame=next((text for text, mine in loop_stack if mine), None),
             innermost_frame=stack[-1] if stack else "<no Python frame>",
             stack=stack,
@@ -305,31 +310,41 @@ class StallWatchdog:
             self._baseline,
             self._python_cpu(),
         )
-        self._on_caught(stall)
-        return stall
+        return self._caught
 
-    def _end(self, stall: Stall) -> None:
-        """Fill in the duration, the causes and the culprit, then hand it over."""
-        records = self._late_wakes() if stall.late else self._busy_periods()
+    def _end(self, caught: "_Caught") -> None:
+        """Measure the stall's duration, causes and culprit; hand it over whole."""
+        draft = caught.stall
+        records = self._late_wakes() if draft.late else self._busy_periods()
+        duration = None
         for period in reversed(records):
-            if period.start <= stall.start:
-                if period.start == stall.start:
-                    stall.duration = period.duration
+            if period.start <= draft.start:
+                if period.start == draft.start:
+                    duration = period.duration
                 break
-        if stall.duration is None:  # still going on, or fell below busy_floor
-            stall.duration = perf_counter() - stall.start
-        stall.stopped = self._stopped_within(stall.start, stall.duration)
-        with self._lock:
-            caught, self._caught = self._caught, None
-        if caught is not None and caught.stall is stall:
-            self._explain(stall, caught)
+        if duration is None:  # still going on, or fell below busy_floor
+            duration = perf_counter() - draft.start
+        split, culprit = self._explain(caught, duration)
+        stall = replace(
+            draft,
+            duration=duration,
+            split=split,
+            culprit=culprit,
+            stopped=self._stopped_within(draft.start, duration),
+        )
         self._on_ended(stall)
+        # Let go only once handed over: until then a wait for the stalls of a
+        # span (LoopMonitor.stalls_settled) knows this one is still coming.
+        with self._lock:
+            if self._caught is caught:
+                self._caught = None
 
-    def _explain(self, stall: Stall, caught: "_Caught") -> None:
+    def _explain(
+        self, caught: "_Caught", duration: float
+    ) -> tuple[CauseSplit | None, str | None]:
         """Split the stall's time between the causes and name who starved it."""
-        duration = stall.duration or 0.0
         if caught.snapshot is None:
-            return
+            return None, None
         now = CpuSnapshot.take()
         usage = now.since(caught.snapshot)
         loop_native = native_id(self._loop_thread_id)
@@ -346,18 +361,19 @@ class StallWatchdog:
         scale = min(1.0, duration / max(usage.wall, 1e-6))
         watchdog = self._thread.native_id if self._thread is not None else None
         holder = usage.busiest(*(t for t in (loop_native, watchdog) if t))
-        stall.split = split_caught(
+        split = split_caught(
             duration,
             working=working,
             others=others,
             queued=(usage.of(loop_native).queued if loop_native else 0.0) * scale,
             holder_queued=usage.of(holder[0]).queued * scale if holder else 0.0,
-            late=stall.late,
+            late=caught.stall.late,
         )
-        if names_a_culprit(stall.split, duration):
-            # A thread that barely ran is not named: the one that held the
-            # GIL may have ended before the stall did, its clock with it.
-            stall.culprit = self._culprit(caught, min_cpu=stall.split.starved / 4)
+        if not names_a_culprit(split, duration):
+            return split, None
+        # A thread that barely ran is not named: the one that held the GIL
+        # may have ended before the stall did, its clock with it.
+        return split, self._culprit(caught, min_cpu=split.starved / 4)
 
     def _stopped_within(self, start: float, duration: float) -> float:
         if self._stops is None:
@@ -384,11 +400,12 @@ class StallWatchdog:
         return busiest_thread(spans, caught.wheres, min_cpu)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Caught:
     """What the watchdog read when it caught a stall, to explain it at the end."""
 
     stall: Stall
+    """A draft: the frames and the owner, read at the catch."""
     mark: CpuMark | None
     snapshot: CpuSnapshot | None
     watchdog_cpu: float

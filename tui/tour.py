@@ -19,7 +19,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.formatting import describe_threads, format_seconds
 from tui.patterns import BY_NAME
 from tui.runs import RunSpec, SpecError

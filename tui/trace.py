@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tui.client import RequestSpan, RunResult
+from tui.engine.results import RequestSpan, RunResult
 from tui.formatting import describe_stall
 from tui.session import Session
 

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.formatting import describe_stall
 from tui.loopstats import Sample, Stall
 from tui.messages import PatternShown, ReplayRequested, RunRequested

@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 
 
 class BigFigure(Vertical):

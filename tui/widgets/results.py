@@ -20,8 +20,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.client import RunResult
-from tui.formatting import describe_threads, format_seconds
+from tui.engine.results import RunResult
+from tui.formatting import describe_threads, format_count, format_seconds
 from tui.verdicts import STARVED, UNMEASURED
 from tui.widgets.lag_graph import severity_style
 
@@ -65,7 +65,7 @@ def result_cells(result: RunResult) -> dict[str, Text]:
         "ping p99": Text(
             format_seconds(result.ping_p99), style=severity_style(result.ping_p99)
         ),
-        "rows": Text(f"{result.rows:,}"),
+        "rows": Text(format_count(result.rows)),
         "queries on": Text(describe_threads(result.query_threads)),
     }
 

@@ -4,7 +4,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.client import RunResult, StallSummary
+from tui.engine.results import RunResult, StallSummary
 from tui.loopstats import STARVED
 
 

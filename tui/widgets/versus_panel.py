@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from tui.client import RunResult
+from tui.engine.results import RunResult
 from tui.formatting import format_seconds
 from tui.messages import (
     BlankScreen,

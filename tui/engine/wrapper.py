@@ -1,0 +1,97 @@
+"""loopbeat's ASGI wrapper around the target's application.
+
+A request loopbeat sends carries, in its scope's ``extensions``, the
+``RequestRecorder`` to fill: the wrapper makes it the current one for
+everything that serves the request (``tui.engine.record.CURRENT``), notes
+which view the path resolves to and where that view will run, and calls the
+project's application exactly as an ASGI server would. Requests without it
+pass straight through. The lifespan protocol, which Django cannot host
+(``ASGIHandler`` raises for anything but ``http``), is answered here.
+"""
+
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from tui.engine.record import CURRENT, RequestRecorder
+
+EXTENSION = "loopbeat"
+"""The key under ``scope["extensions"]`` that carries a request's recorder."""
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def recorder_of(scope: Scope) -> RequestRecorder | None:
+    """The recorder a request carries, if loopbeat sent it."""
+    extension = (scope.get("extensions") or {}).get(EXTENSION)
+    return extension if isinstance(extension, RequestRecorder) else None
+
+
+def resolved_view(path: str) -> Any:
+    """The view ``path`` resolves to in the project's URLconf, or None."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(path).func
+    except Resolver404:
+        return None
+    except Exception:  # a broken URLconf is the request's to report
+        return None
+
+
+def is_async_view(view: Any) -> bool:
+    """Whether Django runs ``view`` on the loop (an async def, or async CBV).
+
+    The same test Django's handler applies (``asgiref.sync.iscoroutinefunction``,
+    which also sees the mark ``View.as_view`` puts on an async class's view).
+    """
+    from asgiref.sync import iscoroutinefunction
+
+    view_class = getattr(view, "view_class", None)
+    return iscoroutinefunction(view) or bool(
+        getattr(view_class, "view_is_async", False)
+    )
+
+
+class RecordingApp:
+    """The target's ASGI application, with each loopbeat request recorded.
+
+    Args:
+        app: The project's ASGI application.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _answer_lifespan(receive, send)
+            return
+        recorder = recorder_of(scope)
+        if recorder is None:
+            await self.app(scope, receive, send)
+            return
+        view = resolved_view(scope.get("path", "/"))
+        if view is not None:
+            if is_async_view(view):
+                # An async view's own code runs in the request's task, here.
+                recorder.view_ran_on(threading.current_thread().name)
+            else:
+                recorder.view = view
+        token = CURRENT.set(recorder)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(token)
+
+
+async def _answer_lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
