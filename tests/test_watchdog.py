@@ -174,3 +174,19 @@ async def test_a_stall_is_kept_only_once_whole_and_a_run_waits_for_it(
     assert not [s for s in seen_during[0] if s.start >= started - 0.01]
     (stall,) = kept
     assert stall.duration >= 0.29 and stall.split is not None
+
+
+def test_loopbeats_own_code_is_never_the_projects() -> None:
+    # The demo's repository holds loopbeat too: a stall inside the latency
+    # hook must be pinned to the view that issued the query, never the hook.
+    from pathlib import Path
+
+    import demoapp.views
+    import tui.engine.hooks
+    import tui.heartbeat
+
+    root = Path(demoapp.views.__file__).resolve().parent.parent
+    names = FrameNames([str(root)])
+    assert names.describe(demoapp.views.__file__) == ("demoapp/views.py", True)
+    for module in (tui.engine.hooks, tui.heartbeat):
+        assert names.describe(module.__file__)[1] is False, module.__name__

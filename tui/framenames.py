@@ -1,8 +1,9 @@
 """Naming code locations briefly, and telling project code from libraries.
 
 ``demoapp/views.py:42 in books_sync`` rather than a full path; a frame in
-the project (``demoapp``, and tests) is told from one in Django, asyncio or
-loopbeat's own measuring code, so a stall is pinned to the demo's line.
+the project (the target's code: ``demoapp``, or the user's) is told from one
+in Django, asyncio or loopbeat itself, so a stall is pinned to the project's
+line, never to loopbeat's hooks or instruments.
 Standard library only.
 """
 
@@ -12,10 +13,9 @@ import sysconfig
 from collections.abc import Iterable
 from types import FrameType
 
-_MEASURING_FILES = {
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    for name in ("heartbeat.py", "stalls.py", "owners.py")
-}
+LOOPBEAT_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+"""loopbeat's own code: never the project's, whatever directory holds both
+(the demo's repository, or a user's project with loopbeat vendored in)."""
 _NOT_PROJECT = {".venv", "site-packages", "dist-packages"}
 
 
@@ -32,10 +32,7 @@ class FrameNames:
         self, project_roots: Iterable[str], excluded_files: Iterable[str] = ()
     ) -> None:
         self._roots = [os.path.abspath(root) for root in project_roots]
-        self._excluded = {
-            *_MEASURING_FILES,
-            *(os.path.abspath(f) for f in excluded_files),
-        }
+        self._excluded = {os.path.abspath(f) for f in excluded_files}
         libraries = {sysconfig.get_path(n) for n in ("purelib", "platlib", "stdlib")}
         libraries.update(site.getsitepackages())
         # Longest first, so a venv inside the project shortens to site-packages.
@@ -65,10 +62,14 @@ class FrameNames:
             ),
             filename,
         )
-        project = path not in self._excluded and any(
-            path.startswith(root + os.sep)
-            and _NOT_PROJECT.isdisjoint(os.path.relpath(path, root).split(os.sep))
-            for root in self._roots
+        project = (
+            path not in self._excluded
+            and not path.startswith(LOOPBEAT_PACKAGE + os.sep)
+            and any(
+                path.startswith(root + os.sep)
+                and _NOT_PROJECT.isdisjoint(os.path.relpath(path, root).split(os.sep))
+                for root in self._roots
+            )
         )
         return short, project
 

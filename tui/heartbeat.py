@@ -36,8 +36,6 @@ from tui.threadtimes import ThreadSampler
 
 logger = logging.getLogger(__name__)
 
-_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 class _TimedSelector:
     """Stands in for the loop's selector and times the gaps between selects.
@@ -100,7 +98,8 @@ class LoopMonitor(LoopHistory):
             ``LoopHistory``.
         stall_threshold: A busy period longer than this (seconds) is a stall.
         project_roots: Directories holding project code, for naming the frame
-            a stall is blamed on; by default the repository holding ``tui``.
+            a stall is blamed on; by default the current directory (loopbeat's
+            own package is never project code, wherever it lies).
         use_selector: Time busy periods at the loop's selector when it has one;
             False forces tick mode.
         excluded_files: Files under the project roots that are never blamed
@@ -123,7 +122,7 @@ class LoopMonitor(LoopHistory):
         super().__init__(interval, window, capacity, busy_floor, max_stalls)
         self.stall_threshold = stall_threshold
         self._use_selector = use_selector
-        self._names = FrameNames(project_roots or [_REPO_ROOT], excluded_files)
+        self._names = FrameNames(project_roots or [os.getcwd()], excluded_files)
         self._subscribers: list[Callable[[Sample | Stall], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._selector: _TimedSelector | None = None
