@@ -190,3 +190,45 @@ def test_loopbeats_own_code_is_never_the_projects() -> None:
     assert names.describe(demoapp.views.__file__) == ("demoapp/views.py", True)
     for module in (tui.engine.hooks, tui.heartbeat):
         assert names.describe(module.__file__)[1] is False, module.__name__
+
+
+def test_a_stall_line_never_says_froze_for_a_loop_that_waited_for_a_cpu() -> None:
+    from tui.formatting import describe_stall
+    from tui.loopstats import CauseSplit
+
+    stall = Stall(
+        start=0.0,
+        duration=0.177,
+        project_frame=None,
+        innermost_frame="<not seen: another thread held the GIL throughout>",
+        stack=(),
+        owner="demo",
+        split=CauseSplit(working=0.01, starved=0.05, queued=0.117),
+        culprit="ThreadPoolExecutor-86_0",
+        run=2,
+    )
+    text = describe_stall(stall, "/async/iterate")
+    assert text.startswith("machine busy 177 ms: the loop waited for a CPU and for ")
+    assert "froze" not in text
+
+
+def test_a_stall_in_djangos_code_after_the_view_names_what_it_served() -> None:
+    # Freeing async for's result as the view returns runs in Django's frame:
+    # no line of the project's is on the stack, so the run's URL is named.
+    from tui.formatting import describe_stall
+    from tui.loopstats import CauseSplit
+
+    place = "django/core/handlers/base.py:317 in check_response"
+    stall = Stall(
+        start=0.0,
+        duration=0.0617,
+        project_frame=None,
+        innermost_frame=place,
+        stack=("asyncio/events.py:80 in _run", place),
+        owner="demo",
+        split=CauseSplit(working=0.06),
+        run=2,
+    )
+    assert describe_stall(stall, "/async/iterate") == (
+        f"froze 61.7 ms at {place}, serving /async/iterate"
+    )

@@ -42,13 +42,16 @@ def stall_place(stall: Stall, serving: str | None = None) -> str:
     Args:
         stall: The stall.
         serving: The URL the run whose callback held the loop was serving,
-            said instead when no stack could be taken.
+            said where no frame of the project's was on the stack (Django's
+            own code after the view returned, or no stack at all).
     """
     if stall.project_frame:
         return stall.project_frame
-    if serving and not stall.stack and not stall.late:
-        reason = stall.innermost_frame.strip("<>").removeprefix("not seen: ")
-        return f"serving {serving} (no stack: {reason})"
+    if serving and not stall.late:
+        if not stall.stack:
+            reason = stall.innermost_frame.strip("<>").removeprefix("not seen: ")
+            return f"serving {serving} (no stack: {reason})"
+        return f"{stall.innermost_frame}, serving {serving}"
     return stall.innermost_frame
 
 
@@ -73,20 +76,29 @@ def describe_stall(stall: Stall, serving: str | None = None) -> str:
     if cause == STARVED:
         return f"starved {took}: {stall.culprit or 'another thread held the GIL'}"
     if stall.owner == SCREEN:
-        text = f"drawing the screen held the loop {took}"
-    elif stall.owner == LOOPBEAT:
+        return _with_machine(f"drawing the screen held the loop {took}", stall)
+    if stall.owner == LOOPBEAT:
         text = f"loopbeat itself held the loop {took} ({stall_place(stall)})"
-    elif cause == MACHINE_BUSY and stall.late:
+        return _with_machine(text, stall)
+    place = stall_place(stall, serving)
+    where = (
+        "" if stall.late else f" {'' if place.startswith('serving') else 'at '}{place}"
+    )
+    if cause == MACHINE_BUSY:
+        # The loop mostly waited for a CPU another process had: the machine's
+        # time, whatever callback it was in; the place is where it waited.
         text = f"machine busy {took}: the loop waited for a CPU"
         if stall.culprit:
             text += f" and for the GIL ({stall.culprit})"
-        return text
-    else:
-        verb = "blocked" if cause == BLOCKED else "froze"
-        place = stall_place(stall, serving)
-        text = f"{verb} {took} {'' if place.startswith('serving') else 'at '}{place}"
-    if cause == MACHINE_BUSY:
-        text += "; machine busy: it mostly waited for a CPU"
+        return text + (f",{where}" if where else "")
+    verb = "blocked" if cause == BLOCKED else "froze"
+    text = f"{verb} {took}{where}"
     if stall.culprit:
         text += f"; GIL held by {stall.culprit}"
+    return text
+
+
+def _with_machine(text: str, stall: Stall) -> str:
+    if stall.cause == MACHINE_BUSY:
+        return f"{text}; machine busy: it mostly waited for a CPU"
     return text

@@ -80,6 +80,10 @@ def _native_statement(recorder: RequestRecorder, sql: str) -> None:
     )
 
 
+DJANGOS_OWN_MODULES = ("django.core.", "django.utils.log")
+"""Where the functions of Django's own request handling live."""
+
+
 def describe_hop(kind: str, func: Any) -> Hop:
     """A hop running ``func``: ``SessionMiddleware.process_request``, whose it is.
 
@@ -103,7 +107,13 @@ def describe_hop(kind: str, func: Any) -> Hop:
     signal = _signal_sent_by(func)
     if signal is not None:
         return Hop(kind, signal, DJANGO)
-    return Hop(kind, getattr(func, "__qualname__", name), VIEW)
+    caller = getattr(func, "__qualname__", name)
+    # Django's handler calls its own functions across too: turning an
+    # exception into a response, logging it.
+    module = getattr(func, "__module__", "") or ""
+    if module.startswith(DJANGOS_OWN_MODULES):
+        return Hop(kind, caller, DJANGO)
+    return Hop(kind, caller, VIEW)
 
 
 def _signal_sent_by(func: Any) -> str | None:
