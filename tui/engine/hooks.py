@@ -18,6 +18,7 @@ All of them do nothing for work that no loopbeat request asked for: they
 read the request's recorder from ``tui.engine.record.CURRENT``.
 """
 
+import asyncio
 import functools
 import sys
 import threading
@@ -69,6 +70,29 @@ def statement_hook(
                 rowcount if isinstance(rowcount, int) and rowcount >= 0 else None,
             )
         )
+
+
+async def statement_on_the_loop(
+    recorder: RequestRecorder, rows: int | None = None
+) -> None:
+    """The latency strategy for a driver that runs on the loop itself.
+
+    psycopg's ``AsyncConnection`` and asyncpg wait for the server from the
+    loop, with no thread: a sleep there would freeze the loop, which no
+    network wait does. The simulated round trip is awaited instead, and the
+    statement is noted on the loop's thread, where such a driver decodes.
+    """
+    started = time.perf_counter()
+    if recorder.latency:
+        await asyncio.sleep(recorder.latency)
+    recorder.statement(
+        Statement(
+            threading.current_thread().name,
+            time.perf_counter() - started,
+            recorder.latency,
+            rows,
+        )
+    )
 
 
 def _native_statement(recorder: RequestRecorder, sql: str) -> None:
