@@ -19,6 +19,7 @@ from typing import Any
 from tui.archive import ArchiveCut, SessionArchive
 from tui.client import RunClient
 from tui.engine.hooks import EngineHooks
+from tui.engine.patches import AbandonedRequests
 from tui.engine.results import RunResult
 from tui.engine.target import Target
 from tui.engine.wrapper import RecordingApp
@@ -80,6 +81,7 @@ class Bench:
         """Every tick, ping and stall of the session, on disk (for exports)."""
         self.probe: PingProbe | None = None
         self._client: RunClient | None = None
+        self._abandoned = AbandonedRequests()
         self.hooks: EngineHooks | None = None
         """Loopbeat's hooks into Django, asgiref and aiosqlite, while running."""
         self.results: deque[RunResult] = deque(maxlen=MAX_RESULTS)
@@ -101,6 +103,7 @@ class Bench:
 
     async def _start(self) -> None:
         limit_malloc_arenas()  # before the request threads start (tui/memory.py)
+        self._abandoned.install()
         target = self.target
         # In a thread: the live app's first frame does not wait for the imports.
         await asyncio.to_thread(target.set_up_django)
@@ -155,7 +158,6 @@ class Bench:
         with ``RequestAborted`` or a cancellation, which is no news at this
         point, so they are not reported as "never retrieved".
         """
-        asyncio.get_running_loop().set_exception_handler(_quiet_about_abandoned)
         self._client = None
         if self.probe is not None:
             await self.probe.stop()
@@ -164,6 +166,7 @@ class Bench:
         if self.hooks is not None:
             self.hooks.uninstall()
             self.hooks = None
+        await self._abandoned.uninstall()
         if self._frozen:
             thaw_survivors()
             self._frozen = False
@@ -401,12 +404,3 @@ class Bench:
         session = Session.capture(self.results, self.monitor, self.probe, meta)
         return session, self.archive.cut() if self.archive is not None else None
 
-
-def _quiet_about_abandoned(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    """Drop the errors of requests abandoned at shutdown; report the rest."""
-    from django.core.exceptions import RequestAborted
-
-    error = context.get("exception")
-    if isinstance(error, RequestAborted | asyncio.CancelledError):
-        return
-    loop.default_exception_handler(context)

@@ -173,6 +173,11 @@ class EngineHooks:
         self._wrapped: WeakSet[Any] = WeakSet()
 
     @property
+    def hooked_connections(self) -> list[Any]:
+        """The Django connections ``statement_hook`` was added to (alive)."""
+        return list(self._wrapped)
+
+    @property
     def installed(self) -> bool:
         """Whether the hooks are in place."""
         return bool(self._undo)
