@@ -403,4 +403,3 @@ class Bench:
         meta = {**self.metadata(), **extra}
         session = Session.capture(self.results, self.monitor, self.probe, meta)
         return session, self.archive.cut() if self.archive is not None else None
-

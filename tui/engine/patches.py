@@ -120,9 +120,7 @@ def process_state(loop: asyncio.AbstractEventLoop | None = None) -> dict[str, An
         from django.db.backends.signals import connection_created
 
         state["connection_created receivers"] = len(connection_created.receivers)
-        state["got_request_exception receivers"] = len(
-            got_request_exception.receivers
-        )
+        state["got_request_exception receivers"] = len(got_request_exception.receivers)
         state["execute_wrappers"] = tuple(
             len(c.execute_wrappers) for c in connections.all(initialized_only=True)
         )
