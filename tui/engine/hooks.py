@@ -131,6 +131,11 @@ def describe_hop(kind: str, func: Any) -> Hop:
     signal = _signal_sent_by(func)
     if signal is not None:
         return Hop(kind, signal, DJANGO)
+    wrapped = getattr(func, "__wrapped__", None)
+    if hasattr(wrapped, "get_response") and not isinstance(wrapped, type):
+        # Django adapted the stack below a sync-only middleware: the whole
+        # of it runs across this one hop, in a worker thread.
+        return Hop(kind, f"{type(wrapped).__name__} (adapted to sync)", MIDDLEWARE)
     caller = getattr(func, "__qualname__", name)
     # Django's handler calls its own functions across too: turning an
     # exception into a response, logging it.
