@@ -14,7 +14,11 @@ class Command(BaseCommand):
     def handle(self, *args, count, **options):
         start = datetime(2026, 1, 1, tzinfo=UTC)
         Post.objects.bulk_create(
-            Post(title=f"Post {n}", body="text " * 50, published=start + timedelta(hours=n))
+            Post(
+                title=f"Post {n}",
+                body="text " * 50,
+                published=start + timedelta(hours=n),
+            )
             for n in range(count)
         )
         self.stdout.write(f"{count} posts")
