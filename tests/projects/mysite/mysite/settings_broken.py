@@ -2,5 +2,5 @@
 
 from mysite.settings import *  # noqa: F403
 
-INSTALLED_APPS += ["no_such_app"]  # noqa: F405
+INSTALLED_APPS += ["no_such_app"]
 raise_here = undefined_name  # noqa: F821
