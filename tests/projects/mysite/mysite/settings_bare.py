@@ -1,5 +1,5 @@
 """The same project with no middleware at all."""
 
-from mysite.settings import *  # noqa: F403
+from mysite.settings import *
 
 MIDDLEWARE: list[str] = []

@@ -1,6 +1,6 @@
 """A settings module that does not import, as a typo makes one."""
 
-from mysite.settings import *  # noqa: F403
+from mysite.settings import *
 
 INSTALLED_APPS += ["no_such_app"]
-raise_here = undefined_name  # noqa: F821
+raise_here = undefined_name
