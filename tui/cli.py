@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from demoapp.dbpath import default_db_path, resolve_db_path
+from demoapp.dbpath import db_path_source, default_db_path, resolve_db_path
 from tui.patterns import PATTERNS, find
 from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
 from tui.themes import THEME_NAMES
@@ -188,11 +188,14 @@ def working_directory() -> Path | None:
         return None
 
 
-def run_check(path: Path) -> int:
-    """``--check``: report on the database without changing it."""
+def run_check(path: Path, source: str = "--db") -> int:
+    """``--check``: report on the database without changing it.
+
+    ``source`` is where the path came from (``db_path_source``), for advice.
+    """
     from demoapp.health import inspect_database
 
-    status = inspect_database(path)
+    status = inspect_database(path, source=source)
     print(f"database: {path}")
     if not status.ready:
         print(f"problem:  {status.problem}; fix: {status.fix}")
@@ -220,15 +223,15 @@ async def _noise(path: Path) -> str:
     return report.sentence() if report is not None else "not measured"
 
 
-def prepare_database(path: Path) -> str | None:
+def prepare_database(path: Path, source: str = "--db") -> str | None:
     """Make sure ``path`` is a usable demo database, seeding it if missing.
 
     Returns an error message for the user, or None when ready. Never modifies
-    an existing file.
+    an existing file. ``source`` is where the path came from, for advice.
     """
     from demoapp.health import inspect_database
 
-    status = inspect_database(path, count_rows=False)
+    status = inspect_database(path, count_rows=False, source=source)
     if status.ready:
         return None
     if status.exists:
@@ -273,10 +276,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         db_path = resolve_db_path(args.db)
     except OSError:  # a relative path, and the current directory is gone
         parser.error("the current directory is gone; give --db an absolute path")
+    source = db_path_source(args.db)
     if args.check:
-        return run_check(db_path)
+        return run_check(db_path, source)
     try:
-        problem = prepare_database(db_path)
+        problem = prepare_database(db_path, source)
     except KeyboardInterrupt:
         print("loopbeat: interrupted", file=sys.stderr)
         return 130
