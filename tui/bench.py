@@ -17,15 +17,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tui.archive import ArchiveCut, SessionArchive
+from tui.archive import ArchiveCut
 from tui.client import RunClient, RunResult
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import get
-from tui.loopstats import Sample, Stall, percentile
+from tui.leaving import quiet_about_abandoned
+from tui.loopstats import percentile
 from tui.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
 from tui.owners import LOOPBEAT, OWNER
 from tui.probe import PingProbe, PingSample
-from tui.replay import Recording, from_run
+from tui.record import SessionRecord
+from tui.replay import Recording
+from tui.replay_choice import NothingToReplay, pick_recording
 from tui.reservation import Batch, Reservation, RunRefused
 from tui.runs import MAX_BURST, RunSpec, check_latency
 from tui.session import Session
@@ -56,6 +59,9 @@ class Bench:
             their own.
         asgi_app: The ASGI application (default: demoapp's, once configured).
         on_ping: Called on the loop with every ping sample.
+        on_trouble: Called on the loop, once per trouble, with a sentence for
+            the user about something that went wrong in the engine itself
+            (a temporary folder that filled).
     """
 
     def __init__(
@@ -67,6 +73,7 @@ class Bench:
         latency_ms: float = 0.0,
         asgi_app: Any = None,
         on_ping: Callable[[PingSample], None] | None = None,
+        on_trouble: Callable[[str], None] | None = None,
     ) -> None:
         self.db_path = db_path
         self.interval = interval
@@ -74,13 +81,15 @@ class Bench:
         self._latency_ms = check_latency(latency_ms)
         self._asgi_app = asgi_app
         self._on_ping = on_ping
+        self.record = SessionRecord(window, on_trouble)
+        """Every tick, ping and stall on disk, and the events, for exports."""
         self.monitor: LoopMonitor | None = None
-        self.archive: SessionArchive | None = None
-        """Every tick, ping and stall of the session, on disk (for exports)."""
         self.probe: PingProbe | None = None
         self._client: RunClient | None = None
         self.results: deque[RunResult] = deque(maxlen=MAX_RESULTS)
         self._runs_started = 0
+        self._in_flight: dict[int, str] = {}
+        """Runs sent and not yet answered: their labels, by number."""
         self._runs_in_flight = 0
         self._requests_in_flight = 0
         self._frozen = False
@@ -88,7 +97,11 @@ class Bench:
     # --- life cycle ---------------------------------------------------------------
 
     async def start(self) -> None:
-        """Set Django up (in a thread), start the instruments, warm Django up."""
+        """Set Django up (in a thread), start the instruments, warm Django up.
+
+        Raises:
+            ArchiveUnavailable: no temporary file can be made for the session.
+        """
         # Django's set-up and warm-up are loopbeat's work, not the demo's.
         owner = OWNER.set(LOOPBEAT)
         try:
@@ -100,6 +113,8 @@ class Bench:
         from demoapp import netsim
         from demoapp.bootstrap import configure_django
 
+        # First: without a temporary folder there is no session to start.
+        self.record.open()
         limit_malloc_arenas()  # before the request threads start (tui/memory.py)
         # In a thread: the live app's first frame does not wait for the imports.
         await asyncio.to_thread(configure_django, self.db_path)
@@ -117,8 +132,7 @@ class Bench:
             excluded_files=(netsim.__file__,),
         )
         self.monitor.start()
-        self.archive = SessionArchive()
-        self.monitor.subscribe(self._archive_item)
+        self.monitor.subscribe(self.record.keep)
         self.probe = PingProbe(
             self._asgi_app, capacity=PING_CAPACITY, on_sample=self._ping_seen
         )
@@ -127,16 +141,8 @@ class Bench:
             await get(self._asgi_app, url)
         self._client = RunClient(self._asgi_app, self.monitor, self.probe)
 
-    def _archive_item(self, item: Sample | Stall) -> None:
-        if self.archive is not None:
-            if isinstance(item, Sample):
-                self.archive.add_tick(item)
-            else:
-                self.archive.add_stall(item)
-
     def _ping_seen(self, sample: PingSample) -> None:
-        if self.archive is not None:
-            self.archive.add_ping(sample.due, sample.latency)
+        self.record.keep_ping(sample.due, sample.latency)
         if self._on_ping is not None:
             self._on_ping(sample)
 
@@ -147,7 +153,7 @@ class Bench:
         with ``RequestAborted`` or a cancellation, which is no news at this
         point, so they are not reported as "never retrieved".
         """
-        asyncio.get_running_loop().set_exception_handler(_quiet_about_abandoned)
+        asyncio.get_running_loop().set_exception_handler(quiet_about_abandoned)
         self._client = None
         if self.probe is not None:
             await self.probe.stop()
@@ -156,9 +162,7 @@ class Bench:
         if self._frozen:
             thaw_survivors()
             self._frozen = False
-        if self.archive is not None:
-            self.archive.close()
-            self.archive = None
+        self.record.close()
 
     async def __aenter__(self) -> "Bench":
         await self.start()
@@ -246,7 +250,11 @@ class Bench:
         number = self._runs_started
         if on_start is not None:
             on_start(number, spec)
-        result = await self._client.run(spec, number)
+        self._in_flight[number] = spec.label
+        try:
+            result = await self._client.run(spec, number)
+        finally:
+            del self._in_flight[number]
         self.results.append(result)
         return result
 
@@ -338,15 +346,17 @@ class Bench:
             percentile(pings, 99) if pings else None,
         )
 
-    def last_recording(self) -> Recording | None:
-        """The newest finished run's ticks, pings and stalls, for a replay.
+    def last_recording(self) -> Recording:
+        """The newest run that answered, its ticks, pings and stalls, for a replay.
 
-        None before any run finished, or once its ticks are no longer kept.
+        Raises:
+            NothingToReplay: with the reason none can be replayed now.
         """
-        run = next((r for r in reversed(self.results) if r.error is None), None)
-        if run is None or self.monitor is None or self.probe is None:
-            return None
-        return from_run(run, self.monitor, self.probe)
+        if self.monitor is None or self.probe is None:
+            raise NothingToReplay("still starting up; try again in a moment")
+        return pick_recording(
+            self.results, self.monitor, self.probe, self._in_flight, self.runs_started
+        )
 
     def metadata(self) -> dict[str, Any]:
         """Facts about the session for exports (JSON-serialisable)."""
@@ -385,15 +395,4 @@ class Bench:
         if self.monitor is None:
             raise RunRefused("nothing measured yet")
         meta = {**self.metadata(), **extra}
-        session = Session.capture(self.results, self.monitor, self.probe, meta)
-        return session, self.archive.cut() if self.archive is not None else None
-
-
-def _quiet_about_abandoned(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    """Drop the errors of requests abandoned at shutdown; report the rest."""
-    from django.core.exceptions import RequestAborted
-
-    error = context.get("exception")
-    if isinstance(error, RequestAborted | asyncio.CancelledError):
-        return
-    loop.default_exception_handler(context)
+        return self.record.capture(self.results, self.monitor, self.probe, meta)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from demoapp.dbpath import db_path_source, default_db_path, resolve_db_path
 from tui.patterns import PATTERNS, find
+from tui.printable import printable
 from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
 from tui.themes import THEME_NAMES
 
@@ -214,11 +215,15 @@ def run_check(path: Path, source: str = "--db") -> int:
 
 async def _noise(path: Path) -> str:
     """The noise check's sentence, on a bench of its own."""
+    from tui.archive import ArchiveUnavailable
     from tui.bench import Bench
     from tui.noise import measure_noise
 
-    async with Bench(path) as bench:
-        report = await measure_noise(bench)
+    try:
+        async with Bench(path) as bench:
+            report = await measure_noise(bench)
+    except ArchiveUnavailable as error:
+        return f"not measured: {error}"
     # Nobody else runs anything on this bench, so it is always measured.
     return report.sentence() if report is not None else "not measured"
 
@@ -335,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app.run()
     code = app.return_code or 0
+    if app.failure is not None:  # said once the terminal is restored
+        print(f"loopbeat: error: {printable(app.failure)}", file=sys.stderr)
     leave_now(code)
     return code
 

@@ -7,6 +7,7 @@ rehearsing a talk, for a blog post's table.
 import asyncio
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from tui.archive import ArchiveUnavailable
 from tui.bench import Bench
 from tui.client import RunResult
 from tui.export import (
@@ -170,6 +172,9 @@ def run_headless(
             asyncio.run(measure(report, db_path, repeat, interval, progress.show))
         except KeyboardInterrupt:
             status = 130
+        except ArchiveUnavailable as error:
+            print(f"loopbeat: error: {error}", file=sys.stderr)
+            return 2
     if report.monitor is None or report.session is None:
         console.print("loopbeat: interrupted before the first run", markup=False)
         return status or 1
