@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -10,11 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import started
+from tests.factories import make_result
+from tests.test_app import run_and_wait, started
 from tests.test_archive import FullDisk
 from tui import archive as archive_module
 from tui.app import LoopbeatApp
 from tui.cli import main as cli_main
+from tui.client import StallSummary
+from tui.formatting import describe_stall
+from tui.loopstats import STARVED, Stall
+from tui.widgets.tour_panel import TourPanel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,3 +119,105 @@ def test_no_usable_temporary_folder_ends_headless_with_a_sentence(
     assert result.stderr.startswith("loopbeat: error: no usable temporary folder")
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+CONTROLS = "\x1b[2J\x1b]0;pwned\x07\x9b2J\x00"
+"""Clears the screen, retitles the terminal (with a C1 CSI too)."""
+ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def toml_string(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" if ANY_CONTROL.match(c) else c for c in text)
+
+
+async def test_control_characters_reach_no_notice_log_line_header_or_row(
+    demo_db: Path, tmp_path: Path, monkeypatch
+) -> None:
+    tour = tmp_path / "talk.toml"
+    tour.write_text(
+        f'[[step]]\ncaption = "Watch {toml_string(CONTROLS)}"\n'
+        f'pattern = "sleep-await"\nbanner = "{toml_string(CONTROLS)} {{wall}}"\n'
+    )
+    app = LoopbeatApp(
+        demo_db, tour_path=tour, export_dir=tmp_path / f"gone{CONTROLS[:-1]}"
+    )
+    async with started(app) as pilot:
+        # A run that raises with controls in its message: row, notice, log.
+        async def explode(spec, on_start=None):
+            if on_start is not None:
+                on_start(999, spec)
+            raise RuntimeError(f"boom {CONTROLS}")
+
+        monkeypatch.setattr(app.bench, "run", explode)
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        monkeypatch.undo()
+        # A view's error message, and a stall naming a thread, with controls.
+        stall = Stall(
+            1.0, 0.2, None, "x.py:1 in f", (), late=True, culprit=f"T{CONTROLS}"
+        )
+        result = make_result(
+            number=998,
+            error=f"OperationalError: no such table {CONTROLS}",
+            stalls=(StallSummary("x", 0.2, STARVED, None, describe_stall(stall)),),
+        )
+        app.main.run_started(998, result.spec)
+        app.main.run_finished(result)
+        app.main.show_stall(stall)
+        await pilot.pause()
+        stall_line = str(app.main.stall_line.render())
+        await pilot.press("w")  # the export folder's name, in the error notice
+        await app.workers.wait_for_complete()
+        await pilot.press("o", "space")  # the tour's caption, then its banner
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tour_text = str(app.query_one(TourPanel).render())
+        assert "Watch \\x1b[2J" in tour_text  # shown, not obeyed
+        texts = {
+            "tour": tour_text,
+            "stall line": stall_line,
+            **{
+                f"notice {n.title}": f"{n.title} {n.message}"
+                for n in app._notifications
+            },
+            **{f"log {i}": line for i, line in enumerate(app.main.events.lines)},
+            **{
+                f"row {number} {column}": app.main.results_table.cell(number, column)
+                for number in (998, 999)
+                for column in ("pattern", "verdict")
+            },
+        }
+        shown = [name for name, text in texts.items() if "\\x1b" in text]
+        assert len(shown) >= 8, texts
+        assert not [name for name, text in texts.items() if ANY_CONTROL.search(text)]
+        # And nothing on the whole screen, toasts and header included.
+        assert not ANY_CONTROL.search(app.export_screenshot())
+
+    # The database's file name reaches the header (a file name has no NUL).
+    named = LoopbeatApp(tmp_path / f"demo{CONTROLS[:-1]}.sqlite3", live=False)
+    async with named.run_test() as pilot:
+        await pilot.pause()
+        assert "demo\\x1b[2J\\x1b]0;pwned\\x07" in named.sub_title
+        assert not ANY_CONTROL.search(f"{named.title} {named.sub_title}")
+        assert not ANY_CONTROL.search(named.export_screenshot())
+
+
+async def test_a_vanished_database_says_no_such_table_in_the_row_and_the_log(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        aside = tmp_path / "aside.sqlite3"
+        os.replace(demo_db, aside)
+        try:
+            result = await run_and_wait(pilot, "e")
+        finally:
+            os.replace(aside, demo_db)  # also removes the empty file Django made
+        verdict = app.main.results_table.cell(result.number, "verdict")
+        assert verdict.startswith("raised OperationalError: no such table: demoapp_")
+        assert any(
+            f"#{result.number} async-get-count: raised OperationalError: no such table"
+            in line
+            for line in app.main.events.lines
+        )

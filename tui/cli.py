@@ -197,9 +197,9 @@ def run_check(path: Path, source: str = "--db") -> int:
     from demoapp.health import inspect_database
 
     status = inspect_database(path, source=source)
-    print(f"database: {path}")
+    print(f"database: {printable(str(path))}")
     if not status.ready:
-        print(f"problem:  {status.problem}; fix: {status.fix}")
+        print(printable(f"problem:  {status.problem}; fix: {status.fix}"))
         return 1
     from demoapp.bootstrap import configure_django
 
@@ -245,7 +245,10 @@ def prepare_database(path: Path, source: str = "--db") -> str | None:
     from demoapp.seed_cli import seed_with_progress
     from demoapp.seeding import SeedError, SeedSizes
 
-    print(f"First run: creating the demo database at {path}", file=sys.stderr)
+    print(
+        f"First run: creating the demo database at {printable(str(path))}",
+        file=sys.stderr,
+    )
     configure_django(path)
     try:
         summary = seed_with_progress(path, SeedSizes())
@@ -265,18 +268,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.export and not args.headless:
         parser.error("--export needs --headless")
     if args.export_dir is not None and not args.export_dir.is_dir():
-        parser.error(f"--export-dir: no directory {args.export_dir}")
+        parser.error(printable(f"--export-dir: no directory {args.export_dir}"))
     if args.tour_file is not None:
         from tui.tour import TourError, load_tour
 
         try:
             load_tour(args.tour_file)
         except TourError as error:
-            parser.error(f"--tour-file: {error}")
+            parser.error(printable(f"--tour-file: {error}"))
     if args.repeat != 1 and not args.headless:
         parser.error("--repeat needs --headless")
     if args.json is not None and (problem := unwritable_file(args.json)):
-        parser.error(f"--json: {problem}")
+        parser.error(printable(f"--json: {problem}"))
     try:
         db_path = resolve_db_path(args.db)
     except OSError:  # a relative path, and the current directory is gone
@@ -290,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("loopbeat: interrupted", file=sys.stderr)
         return 130
     if problem:
-        print(f"loopbeat: error: {problem}", file=sys.stderr)
+        print(f"loopbeat: error: {printable(problem)}", file=sys.stderr)
         return EXIT_USAGE
 
     if args.headless:
@@ -302,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if export_dir is None:
                 parser.error("the current directory is gone; give --export-dir DIR")
             if not os.access(export_dir, os.W_OK):
-                parser.error(f"--export-dir: cannot write to {export_dir}")
+                parser.error(printable(f"--export-dir: cannot write to {export_dir}"))
         from tui.leaving import leave_now
 
         code = run_headless(

@@ -19,6 +19,7 @@ from tui.heartbeat import LoopMonitor
 from tui.inprocess import AsgiResponse, get
 from tui.loopstats import STARVED, Stall, percentile
 from tui.owners import DEMO, LOOPBEAT, OWNER, SCREEN
+from tui.printable import printable
 from tui.probe import PingProbe
 from tui.runs import RunSpec
 from tui.verdicts import Verdict, judge
@@ -132,8 +133,12 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
-        """A sentence built from the measurements, never typed in."""
-        return self.judgement.sentence()
+        """A sentence built from the measurements, never typed in.
+
+        An error's message is outside text: its control characters are shown
+        as escapes (``tui.printable``).
+        """
+        return printable(self.judgement.sentence())
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON export: the spec flattened, and the verdict."""

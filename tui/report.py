@@ -29,6 +29,7 @@ from tui.export import (
 from tui.files import write_atomically
 from tui.formatting import describe_threads, format_seconds
 from tui.heartbeat import LoopMonitor
+from tui.printable import printable
 from tui.progress import RunProgress, console_for_progress
 from tui.runs import RunSpec
 from tui.session import Session
@@ -185,7 +186,7 @@ def run_headless(
         )
     print_report(console, report, interval)
     for failure in write_files(console, report.session, json_path, export_dir):
-        console.print(f"loopbeat: error: {failure}", markup=False)
+        console.print(f"loopbeat: error: {printable(failure)}", markup=False)
         status = status or 1
     return status
 
@@ -226,7 +227,7 @@ def write_files(
         except OSError as error:
             failures.append(f"cannot write {json_path}: {error.strerror or error}")
         else:
-            console.print(f"wrote {json_path}", markup=False)
+            console.print(f"wrote {printable(str(json_path))}", markup=False)
     if export_dir is not None:
         try:
             paths = export_session(session, export_dir, export_stem())
@@ -234,7 +235,7 @@ def write_files(
             failures.append(str(error))
         else:
             for path in paths:
-                console.print(f"wrote {path}", markup=False)
+                console.print(f"wrote {printable(str(path))}", markup=False)
     return failures
 
 

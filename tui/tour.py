@@ -22,6 +22,7 @@ from typing import Any
 from tui.client import RunResult
 from tui.formatting import describe_threads, format_seconds
 from tui.patterns import BY_NAME
+from tui.printable import printable
 from tui.runs import RunSpec, SpecError
 
 DEFAULT_TOUR = Path(__file__).with_name("tour.toml")
@@ -92,7 +93,7 @@ def banner_fields(result: RunResult) -> dict[str, Any]:
         "view_threads": ", ".join(result.view_threads) or "none",
         "pattern": result.pattern,
         "title": result.title,
-        "error": result.error or "",
+        "error": printable(result.error or ""),
     }
 
 
@@ -193,10 +194,12 @@ def _parse_step(table: Any, where: str) -> TourStep:
     banner = table.get("banner")
     if banner is not None:
         _check_banner(banner, where)
+    # Shown as written, never obeyed: an ESC in a caption would clear the
+    # screen or retitle the terminal (tui/printable.py).
     return TourStep(
-        caption=" ".join(caption.split()),  # lets speakers wrap lines in TOML
+        caption=printable(" ".join(caption.split())),  # speakers wrap lines
         spec=spec,
-        banner=banner,
+        banner=None if banner is None else printable(banner),
     )
 
 

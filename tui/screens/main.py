@@ -32,7 +32,7 @@ from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.lag_graph import LagGraph
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
-from tui.widgets.results import ResultsTable
+from tui.widgets.results import ResultsTable, verdict_line
 from tui.widgets.stall_line import StallLine, worst_stall
 
 MAX_ROWS = 200
@@ -218,7 +218,9 @@ class MainScreen(Screen[None]):
         if line is not None and self._shown is result.spec.pattern:
             self.query_one(SourceView).show(result.spec.pattern, line)
         work = f" ({result.causes.loop_work()})" if result.causes else ""
-        self.events.add(f"#{result.number} {result.label}: {result.verdict}{work}")
+        self.events.add(
+            f"#{result.number} {result.label}: {verdict_line(result)}{work}"
+        )
 
     def run_failed(self, number: int | None, problem: str) -> None:
         """A run that raised instead of giving a result (None: before it began)."""

@@ -22,7 +22,8 @@ from textual.widget import Widget
 
 from tui.client import RunResult
 from tui.formatting import describe_threads, format_seconds
-from tui.verdicts import STARVED
+from tui.printable import printable
+from tui.verdicts import RAISED, STARVED
 from tui.widgets.lag_graph import severity_style
 
 # The verdict comes right after the pattern, so a narrow terminal still shows it.
@@ -48,12 +49,23 @@ def verdict_style(result: RunResult) -> str:
     return "yellow" if verdict.kind == STARVED else "green"
 
 
+def verdict_line(result: RunResult) -> str:
+    """The verdict; for a run that raised, with its message's first line.
+
+    "raised OperationalError" alone hid the "no such table" that says what
+    to do about it.
+    """
+    if result.judgement.kind == RAISED and result.error:
+        return printable(f"raised {result.error.splitlines()[0]}")
+    return result.verdict
+
+
 def result_cells(result: RunResult) -> dict[str, Text]:
     """A finished run's cells, by column."""
     return {
         "#": Text(str(result.number)),
         "pattern": Text(result.label),
-        "verdict": Text(result.verdict, style=verdict_style(result)),
+        "verdict": Text(verdict_line(result), style=verdict_style(result)),
         "wall": Text(format_seconds(result.wall)),
         "loop max": Text(
             format_seconds(result.loop_max_lag),
@@ -117,7 +129,7 @@ class ResultsTable(Widget, can_focus=False):
         """Mark run ``number`` as one that could not be measured at all."""
         row = self._rows.get(number)
         if row is not None:
-            row["verdict"] = Text(message, style="bold red")
+            row["verdict"] = Text(printable(message), style="bold red")
             self._repaint(number)
 
     def clear(self) -> None:
