@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from textual.widgets._toast import Toast
 
 from tests.factories import make_result
 from tests.test_app import run_and_wait, started
@@ -221,3 +222,31 @@ async def test_a_vanished_database_says_no_such_table_in_the_row_and_the_log(
             in line
             for line in app.main.events.lines
         )
+
+
+async def test_fifty_refused_bursts_make_one_notice_that_counts(demo_db: Path) -> None:
+    app = LoopbeatApp(demo_db)
+    # Toasts drawn, as on a real screen (run_test leaves them out by default).
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await app.workers.wait_for_complete()
+        release = asyncio.Event()
+        real_run = app.bench.run
+
+        async def held_run(spec, on_start=None):
+            await release.wait()
+            return await real_run(spec, on_start)
+
+        app.bench.run = held_run
+        await pilot.press(*["b"] * 50)
+        await pilot.pause()
+        refusals = [
+            str(n.message) for n in app._notifications if "in flight" in n.message
+        ]
+        on_screen = [str(t.render()) for t in app.screen.query(Toast)]
+        release.set()
+        await app.workers.wait_for_complete()
+    assert len(refusals) == 1, refusals
+    # 47 refused; a loaded machine may let one notice lapse (2 s) between keys.
+    count = int(re.search(r"refused (\d+) times", refusals[0]).group(1))
+    assert 2 <= count <= 47
+    assert sum("in flight" in text for text in on_screen) == 1, on_screen
