@@ -250,3 +250,26 @@ async def test_fifty_refused_bursts_make_one_notice_that_counts(demo_db: Path) -
     count = int(re.search(r"refused (\d+) times", refusals[0]).group(1))
     assert 2 <= count <= 47
     assert sum("in flight" in text for text in on_screen) == 1, on_screen
+
+
+@pytest.mark.parametrize("size", [(160, 45), (80, 24)])
+async def test_big_run_numbers_and_row_counts_are_shown_whole(
+    demo_db: Path, size: tuple[int, int]
+) -> None:
+    app = LoopbeatApp(demo_db, live=False)
+    async with app.run_test(size=size) as pilot:
+        table = app.main.results_table
+        for number, rows in ((17, 20), (1700, 2_000_000), (123456, 2_000_000_000)):
+            table.add_running(number, "async-for")
+            table.finish(make_result(number=number, rows=rows, wall=1234.5))
+        await pilot.pause()
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        shown = table.columns_shown()
+    body = "\n".join(lines)
+    assert "…" not in "".join(line.split("  ")[0] for line in lines)
+    assert any(line.startswith("123456 ") for line in lines), body
+    assert any(line.startswith("1700 ") for line in lines), body
+    if "rows" in shown:
+        assert "2,000,000,000" in body and "2,000,000 " in body
+    if "wall" in shown:
+        assert "1234.50 s" in body
