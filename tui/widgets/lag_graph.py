@@ -342,22 +342,23 @@ def _mark_runs(
     Newest first: a label is drawn only whole, on empty cells, with an empty
     cell or a line after it, so two numbers never run together ("#4142" for
     #41 and #42); a run whose number does not fit goes unmarked, its number
-    being in the runs table.
+    being in the runs table. A run that has just started, at the right edge,
+    has its number moved left to fit rather than cut ("#4" for #42).
     """
     width = len(cells)
     for first, last, label in reversed(marks):
-        after = first + len(label)
+        start = max(0, min(first, width - len(label)))
+        after = start + len(label)
         free = all(
-            0 <= index < width and cells[index][0] == " "
-            for index in range(first, after)
+            index < width and cells[index][0] == " " for index in range(start, after)
         )
         if not free or (after < width and cells[after][0] not in " ─╴"):
             continue
         # The number whole even over a run one column wide.
-        span = last - first + 1
+        span = last - start + 1
         tail = "─" * (span - len(label) - 1) + "╴" if span > len(label) else ""
         for offset, char in enumerate(label + tail):
-            index = first + offset
+            index = start + offset
             if index < width and cells[index][0] == " ":
                 cells[index] = (char, style)
 
