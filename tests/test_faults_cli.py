@@ -1,7 +1,9 @@
 """Faults and bad input on the command line: a sentence, never a traceback."""
 
+import asyncio
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +110,55 @@ def test_a_directory_from_loopbeat_db_is_blamed_on_loopbeat_db(
     assert cli_main(["--db", str(tmp_path), "--check"]) == 1
     out = capsys.readouterr().out
     assert "LOOPBEAT_DB" not in out and "fix: --db FILE" in out
+
+
+def headless(db: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui", "--db", str(db), "--headless", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_piped_headless_says_each_run_on_stderr(demo_db: Path) -> None:
+    process = headless(demo_db, "--patterns", "sleep-await,sleep-block")
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    lines = err.splitlines()
+    assert "loopbeat: run 1 of 2: sleep-await" in lines
+    assert "loopbeat: run 2 of 2: sleep-block" in lines
+    assert "loopbeat: run" not in out  # the table stays clean
+    assert "━" not in err  # plain lines, not a bar
+
+
+def test_ctrl_c_during_a_first_run_says_so_not_zero_runs(demo_db: Path) -> None:
+    # The N+1 at 2 s a statement runs for minutes: Ctrl+C lands inside it.
+    process = headless(demo_db, "--patterns", "n-plus-one", "--latency-ms", "2000")
+    assert process.stderr is not None
+    for line in process.stderr:  # progress, line by line: the run has begun
+        if line.startswith("loopbeat: run 1 of 1: n-plus-one"):
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "loopbeat: interrupted during run 1 of 1 (n-plus-one)" in out
+    assert "no run finished, so there is no table" in out
+    assert "0 runs in" not in out and "Traceback" not in out + err
+
+
+def test_ctrl_c_during_start_up_says_so(demo_db: Path, monkeypatch, capsys) -> None:
+    from tui.bench import Bench
+    from tui.report import run_headless
+    from tui.runs import RunSpec
+
+    async def interrupted(self) -> None:
+        signal.raise_signal(signal.SIGINT)  # asyncio.run cancels the main task
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(Bench, "_start", interrupted)
+    spec = RunSpec.parse("sleep-await")
+    assert run_headless([spec], 1, 0.005, demo_db, None) == 130
+    out = capsys.readouterr().out
+    assert "interrupted during start-up" in out and "nothing was measured" in out
