@@ -127,6 +127,6 @@ async def test_r_says_why_it_cannot_replay(demo_db: Path) -> None:
         await pilot.pause()
         message = str(list(fresh._notifications)[-1].message)
         assert message.startswith(
-            f"#{raised.number} sync-guarded raised (SynchronousOnlyOperation: "
+            f"#{raised.number} sync-guarded raised SynchronousOnlyOperation: "
         )
         assert "only a run that answered can be replayed" in message

@@ -44,7 +44,6 @@ def pick_recording(
         recording = from_run(answered, monitor, probe)
         if recording is not None:
             return recording
-    kept = f"the last {monitor.window - PAD_SECONDS:g} s of runs are kept"
     if in_flight:
         number = max(in_flight)
         return_when = "press r again once it has finished"
@@ -52,22 +51,21 @@ def pick_recording(
             f"#{number} {in_flight[number]} is still running: {return_when}"
         )
     if answered is not None:
+        kept = monitor.window - PAD_SECONDS
         raise NothingToReplay(
             f"#{answered.number} {answered.label}, the last run that answered, "
-            f"is too old to replay: {kept}"
+            f"is too old to replay: the ticks of a run are kept for {kept:g} s "
+            "after it started"
         )
     raised = next((r for r in reversed(results) if r.error), None)
     if raised is not None:
-        first_line = (raised.error or "").splitlines()[0]
         raise NothingToReplay(
-            f"#{raised.number} {raised.label} raised ({first_line}): only a run "
-            "that answered can be replayed; run one, then press r"
+            f"#{raised.number} {raised.label} {raised.verdict}: only a run that "
+            "answered can be replayed; run one, then press r"
         )
     if runs_started:
         raise NothingToReplay(
             "no run has given a result yet (their rows say why they failed); "
             "run a pattern, then press r"
         )
-    raise NothingToReplay(
-        f"Nothing to replay yet: run a pattern, then press r ({kept})"
-    )
+    raise NothingToReplay("Nothing to replay yet: run a pattern, then press r")
