@@ -7,6 +7,7 @@ process left half done (a "hot journal").
 """
 
 import os
+import shlex
 import sqlite3
 import stat
 from contextlib import closing
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from demoapp.dbfile import kind_of, reason, stat_or_none
+from demoapp.dbpath import ENV_VAR
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 TABLES = ("author", "book", "review")
@@ -67,7 +69,21 @@ def committed_migrations() -> set[str]:
     return {p.stem for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py")}
 
 
-def inspect_database(path: Path, count_rows: bool = True) -> DatabaseStatus:
+def another_file(source: str, *, after_or: bool = False) -> str:
+    """How to name another database, for a path that came from ``source``.
+
+    A path from ``$LOOPBEAT_DB`` is fixed there (or overridden by ``--db``):
+    "--db FILE" alone would leave the user looking for a --db they never gave.
+    ``after_or`` words it to follow "..., or ".
+    """
+    if source == ENV_VAR:
+        return f"set {ENV_VAR} to another database file, or pass --db FILE"
+    return "use another --db" if after_or else "--db FILE"
+
+
+def inspect_database(
+    path: Path, count_rows: bool = True, source: str = "--db"
+) -> DatabaseStatus:
     """Report whether the demo app can use ``path``, and what to do if not.
 
     Counting rows scans the tables (tens of milliseconds on the default data
@@ -78,44 +94,56 @@ def inspect_database(path: Path, count_rows: bool = True) -> DatabaseStatus:
     Args:
         path: The database file.
         count_rows: Fill ``rows`` with the row count of each demo table.
+        source: Where the path came from (``demoapp.dbpath.db_path_source``),
+            so advice to use another file names that setting.
 
     Returns:
         The verdict, with the reason and the remedy when it is not ready.
     """
-    reseed = f"python seed.py --force --db {path}"
+    # Quoted: advice is copied into a shell, and paths have spaces.
+    quoted = shlex.quote(str(path))
+    reseed = f"python seed.py --force --db {quoted}"
+    other = another_file(source)
+    or_other = another_file(source, after_or=True)
+    came = f" ({ENV_VAR} names it)" if source == ENV_VAR else ""
     try:
         info = stat_or_none(path)
     except OSError as error:
         fix = (
-            "allow search (x) on every directory leading to it, or use another --db"
+            "allow search (x) on every directory leading to it, or "
             if isinstance(error, PermissionError)
-            else "correct the path, or use another --db"
+            else "correct the path, or "
+        ) + or_other
+        return DatabaseStatus(
+            path, True, f"cannot reach {path}: {reason(error)}{came}", fix
         )
-        return DatabaseStatus(path, True, f"cannot reach {path}: {reason(error)}", fix)
     if info is None:
         return DatabaseStatus(
-            path, False, "the database does not exist", f"python seed.py --db {path}"
+            path,
+            False,
+            f"the database does not exist{came}",
+            f"python seed.py --db {quoted}",
         )
     if stat.S_ISDIR(info.st_mode):
         return DatabaseStatus(
-            path, True, "the path is a directory, not a file", "--db FILE"
+            path, True, f"the path is a directory, not a file{came}", other
         )
     if not stat.S_ISREG(info.st_mode):
         kind = kind_of(info.st_mode)
         return DatabaseStatus(
-            path, True, f"the path is {kind}, not a regular file", "--db FILE"
+            path, True, f"the path is {kind}, not a regular file{came}", other
         )
     try:
         if not is_sqlite_file(path):
             return DatabaseStatus(
-                path, True, "the file is not a SQLite database", "--db FILE"
+                path, True, f"the file is not a SQLite database{came}", other
             )
     except OSError as error:
         return DatabaseStatus(
             path,
             True,
-            f"cannot read {path}: {reason(error)}",
-            "make the file readable, or use another --db",
+            f"cannot read {path}: {reason(error)}{came}",
+            f"make the file readable, or {or_other}",
         )
     if info.st_size == 0:
         return DatabaseStatus(path, True, "the database is empty", reseed)
@@ -163,8 +191,8 @@ def _inspect_sqlite(path: Path, reseed: str, count_rows: bool) -> DatabaseStatus
             True,
             "the database needs recovery, which SQLite cannot do while the file"
             f" or its directory is read-only ({read_only_error})",
-            f"copy {path} and any {path.name}-journal or -wal file beside it to a"
-            " writable directory, then use --db with the copy",
+            f"copy {shlex.quote(str(path))} and any {path.name}-journal or -wal"
+            " file beside it to a writable directory, then use --db with the copy",
         )
     try:
         with closing(_connect(path, "rw")) as db:

@@ -2,7 +2,8 @@
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -65,3 +66,26 @@ class SignalGuard:
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         if self._pending is not None:
             signal.raise_signal(self._pending)
+
+
+@contextmanager
+def interrupt_after() -> Iterator[None]:
+    """Hold Ctrl+C back until the block ends, then raise ``KeyboardInterrupt``.
+
+    For imports and Django's set-up: a ``KeyboardInterrupt`` raised inside
+    them can surface as another exception (Python wraps one raised in
+    ``__set_name__`` in a ``RuntimeError``), which would end in a traceback.
+    The block takes a tenth of a second, so Ctrl+C is not noticeably late.
+    Off the main thread, where handlers cannot be set, it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(1))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt

@@ -13,8 +13,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from demoapp.dbpath import default_db_path, resolve_db_path
-from demoapp.interrupts import SeedInterrupted
+from demoapp.dbpath import ENV_VAR, db_path_source, default_db_path, resolve_db_path
+from demoapp.interrupts import SeedInterrupted, interrupt_after
 from demoapp.seeding import (
     SeedError,
     SeedSizes,
@@ -95,16 +95,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     sizes = SeedSizes(args.authors, args.books, args.reviews, args.seed)
-    target = resolve_db_path(args.db)
+    try:
+        target = resolve_db_path(args.db)
+    except OSError:  # a relative path, and the current directory is gone
+        print(
+            "seed.py: error: the current directory is gone; give --db an absolute path",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    came = f" ({ENV_VAR} names it)" if db_path_source(args.db) == ENV_VAR else ""
     try:
         sizes.validate()
         check_target(target, args.force)  # before the progress bar takes the screen
-        from demoapp.bootstrap import configure_django
+        with interrupt_after():  # Django's imports must not wrap a Ctrl+C
+            from demoapp.bootstrap import configure_django
 
-        configure_django(target)
+            configure_django(target)
         summary = seed_with_progress(target, sizes, force=args.force)
     except SeedError as error:
-        print(f"seed.py: error: {error}", file=sys.stderr)
+        print(f"seed.py: error: {error}{came}", file=sys.stderr)
         return EXIT_USAGE
     except SeedInterrupted as stop:
         # The shell convention for "killed by signal N", now that it did not kill.

@@ -1,6 +1,7 @@
 """The session archive: every tick, ping and stall on disk, whole in exports."""
 
 import asyncio
+import errno
 import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -9,7 +10,7 @@ from time import perf_counter
 import pytest
 
 from tui import archive as archive_module
-from tui.archive import SessionArchive
+from tui.archive import ArchiveUnavailable, SessionArchive
 from tui.bench import Bench
 from tui.demo_target import demo_target
 from tui.loopstats import CauseSplit, Sample, Stall
@@ -84,4 +85,54 @@ async def test_an_export_keeps_ticks_older_than_the_monitors_window(demo_db) -> 
     assert len(session.samples) > 2 * len(in_memory)
     assert session.meta["whole_session"] is True
     assert len(session.pings) >= 1
-    assert bench.archive is None  # removed with the session
+    assert bench.record.archive is None  # removed with the session
+
+
+class FullDisk:
+    """A temporary file on a disk that has just filled up."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.writes = 0
+
+    def write(self, data: bytes) -> int:
+        self.writes += 1
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        pass
+
+    def tell(self) -> int:
+        return self.real.tell()
+
+    def fileno(self) -> int:
+        return self.real.fileno()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_a_full_disk_ends_the_archive_once_and_keeps_no_backlog(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(archive_module, "BUFFER", 4)
+    failures: list[OSError] = []
+    archive = SessionArchive(tmp_path, on_failure=failures.append)
+    full = archive._files["ticks"] = FullDisk(archive._files["ticks"])
+    for t in range(400):  # 100 flushes' worth
+        archive.add_tick(Sample(float(t), 0.0))
+        archive.add_ping(float(t), 0.001)
+    assert [f.errno for f in failures] == [errno.ENOSPC]
+    assert full.writes == 1, "retried a write the full disk refused"
+    assert all(not pending for pending in archive._pending.values())
+    assert archive.cut() is None and archive.ticks() == []
+    archive.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_usable_temporary_folder_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveUnavailable) as info:
+        SessionArchive(tmp_path / "gone")
+    text = str(info.value)
+    assert text.startswith("no usable temporary folder") and "TMPDIR" in text
+    assert str(tmp_path / "gone") in text

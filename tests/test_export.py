@@ -74,6 +74,7 @@ def test_json_has_report_datas_keys_and_serialises() -> None:
         "busy_periods",
         "pings",
         "stalls",
+        "events",
     }
     assert data["heartbeat"] == [[T0, 0.001], [T0 + 2.3, 0.3]]
     assert data["pings"][1] == [T0 + 2.05, 0.26]

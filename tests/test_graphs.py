@@ -278,3 +278,16 @@ def test_a_plain_row_is_cut_into_the_segments_a_cell_by_cell_row_gives() -> None
         ]
         fast = _row_segments(text, _colour_spans(colours), styles, base)
         assert fast == _runs(cells)
+
+
+def test_run_marks_close_together_never_run_into_one_number() -> None:
+    cells = [(" ", Style())] * 30
+    marks = ((2, 2, "#40"), (10, 10, "#41"), (13, 13, "#42"), (14, 20, "#43"))
+    _mark_runs(cells, marks, Style())
+    line = "".join(char for char, _ in cells)
+    assert "#4142" not in line and "#4243" not in line
+    # The newest keep their numbers; one squeezed between them goes unmarked.
+    assert line.split() == ["#40", "#41", "#43───╴"], line
+    edge = [(" ", Style())] * 20
+    _mark_runs(edge, ((19, 19, "#42"),), Style())  # just started, at "now"
+    assert "".join(char for char, _ in edge).endswith(" #42")  # never "#4"

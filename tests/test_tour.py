@@ -167,6 +167,9 @@ def test_a_misspelled_table_is_an_error(tmp_path: Path) -> None:
         ("latency_ms = 5000.5", "latency must be 0 to 5000 ms, not 5000.5"),
         ('latency_ms = "50"', "latency must be 0 to 5000 ms, not '50'"),
         ('banner = "{rows:>999999999}"', "wider than 200 characters"),
+        # Filled in only when formatted: nine of them made 333 million columns.
+        ('banner = "{rows:{queries}{queries}}"', "has a field inside its format"),
+        ('banner = "{wall:>{burst}}"', "has a field inside its format"),
         ('banner = "Froze for {blocked}"', "banner field {blocked} is unknown"),
         ('banner = "{rows.real}"', "banner field {rows.real} is unknown"),
         ('banner = "{}"', "banner field {} is unknown"),
@@ -303,3 +306,24 @@ def test_a_huge_tour_file_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "# " + "x" * 1_000_100 + "\n" + f"[[step]]\n{GOOD_STEP}")
     with pytest.raises(TourError, match="larger than 1,000,000 bytes"):
         load_tour(path)
+
+
+def test_a_tour_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "tour.toml"
+    path.write_bytes(f"[[step]]\n{GOOD_STEP}".encode("utf-8-sig"))
+    (step,) = load_tour(path)
+    assert step.caption == "Watch."
+
+
+@pytest.mark.parametrize(
+    "nested",
+    ["x = " + "[" * 5000 + "]" * 5000, "x = " + "{a = " * 3000 + "1" + "}" * 3000],
+    ids=["arrays", "inline tables"],
+)
+def test_deeply_nested_toml_is_a_sentence_not_a_recursion_error(
+    tmp_path: Path, nested: str
+) -> None:
+    path = write(tmp_path, f"{nested}\n[[step]]\n{GOOD_STEP}")
+    with pytest.raises(TourError, match="nested too deeply") as info:
+        load_tour(path)
+    assert str(info.value).startswith(f"{path}: ")

@@ -17,9 +17,11 @@ from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tui.archive import ArchiveUnavailable
 from tui.bench import Bench
 from tui.commands import binding_commands
 from tui.desk import RunDesk, show_error
@@ -34,6 +36,9 @@ from tui.messages import (
     RunRequested,
 )
 from tui.owners import OWNER, SCREEN
+from tui.printable import printable, printable_line
+from tui.probe import PingSample
+from tui.replay_choice import NothingToReplay
 from tui.runs import RunSpec, step_latency
 from tui.screens.main import MainScreen
 from tui.themes import LOOPBEAT_THEMES, PALETTES
@@ -106,6 +111,16 @@ class LoopbeatApp(App[None]):
         self._textual_palettes = (self.ansi_theme_dark, self.ansi_theme_light)
         if theme is not None:
             self.theme = theme
+        self.failure: str | None = None
+        """Why the app could not start, for the command line to print."""
+        self.bench = Bench(
+            target,
+            interval=interval,
+            latency_ms=latency_ms,
+            asgi_app=asgi_app,
+            on_ping=self._show_ping,
+            on_trouble=self._engine_trouble,
+        )
         self.main = MainScreen(
             burst=burst,
             large=large,
@@ -113,13 +128,7 @@ class LoopbeatApp(App[None]):
             tour_path=tour_path,
             clock=clock,
             stamp=stamp,
-        )
-        self.bench = Bench(
-            target,
-            interval=interval,
-            latency_ms=latency_ms,
-            asgi_app=asgi_app,
-            on_ping=self.main.show_ping,
+            keep_event=self.bench.record.events.add,
         )
         self.desk = RunDesk(self, self.bench, self.main)
 
@@ -166,7 +175,16 @@ class LoopbeatApp(App[None]):
         self.main.announce_ready(self.bench.interval, mode)
 
     async def _start_bench(self) -> None:
-        await self.bench.start()
+        try:
+            await self.bench.start()
+        except ArchiveUnavailable as error:
+            # Nothing can run without it: keys would answer "still starting
+            # up" for ever. The command line prints the sentence.
+            self.failure = str(error)
+            # After the first frame: exiting while the screen still mounts
+            # leaves Textual's header half made, with an error of its own.
+            self.call_after_refresh(self.exit, None, 2)
+            return
         assert self.bench.monitor is not None
         self.bench.monitor.subscribe(self.main.show_loop_item)
         # Driven by the panel it updates, so it stops when the panel is removed
@@ -218,8 +236,32 @@ class LoopbeatApp(App[None]):
 
     def _show_latency(self) -> None:
         self.sub_title = (
-            f"Django {self.bench.django_version} · {self.bench.target.label} · "
+            f"Django {self.bench.django_version} · "
+            f"{printable_line(self.bench.target.label)} · "
             f"simulated latency {self.bench.latency_ms:g} ms"
+        )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notice, with control characters shown, never obeyed.
+
+        Every notice passes here (a widget's ``notify`` calls the app's), so
+        no path or exception message in one can reach the terminal as a
+        control sequence (``tui.printable``).
+        """
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
         )
 
     # --- from the instruments, down to the screen -----------------------------------
@@ -227,6 +269,14 @@ class LoopbeatApp(App[None]):
     def log_event(self, message: str) -> None:
         """Add a timestamped line to the event log (plain text, never markup)."""
         self.main.events.add(message)
+
+    def _show_ping(self, sample: PingSample) -> None:
+        self.main.show_ping(sample)
+
+    def _engine_trouble(self, sentence: str) -> None:
+        """Something went wrong in the engine itself: one notice, and the log."""
+        self.log_event(sentence)
+        self.notify(sentence, title="loopbeat", severity="warning", timeout=15)
 
     # --- deciding on runs -------------------------------------------------------------
 
@@ -252,13 +302,10 @@ class LoopbeatApp(App[None]):
     @on(ReplayRequested)
     def _replay_requested(self, message: ReplayRequested) -> None:
         message.stop()
-        recording = self.bench.last_recording()
-        if recording is None:
-            self.notify(
-                "Nothing to replay: run a pattern, then press r "
-                f"(the last {self.bench.window:g} s are kept).",
-                title="replay",
-            )
+        try:
+            recording = self.bench.last_recording()
+        except NothingToReplay as reason:
+            self.notify(str(reason), title="replay", markup=False)
             return
         self.main.replay(recording)
 
@@ -289,8 +336,10 @@ class LoopbeatApp(App[None]):
         self.log_event(f"simulated latency now {self.bench.latency_ms:g} ms per query")
 
     def action_clear(self) -> None:
-        """Clear the runs, the graphs and the stall line."""
-        self.bench.results.clear()
+        """Clear the runs, the graphs and the stall line from the screen.
+
+        The session's record is kept: every run stays in the exports.
+        """
         self.main.clear()
 
     def action_export(self) -> None:
@@ -316,8 +365,15 @@ class LoopbeatApp(App[None]):
             self._error(str(error), what)
             return
         names = ", ".join(path.name for path in paths)
-        self.log_event(f"{what}: wrote {names} to {paths[0].parent}")
-        self.notify(f"wrote {names}", title=what, timeout=4, markup=False)
+        # Said with the paths: the files hold less than the whole session.
+        partial = (
+            f" (the last {self.bench.window:g} s only: the session's record on "
+            "disk was lost)"
+            if what == "export" and self.bench.record.lost
+            else ""
+        )
+        self.log_event(f"{what}: wrote {names} to {paths[0].parent}{partial}")
+        self.notify(f"wrote {names}{partial}", title=what, timeout=4, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tui.archive import ArchiveCut, SessionArchive
+from tui.archive import ArchiveCut
 from tui.client import RunClient
 from tui.engine.hooks import EngineHooks
 from tui.engine.patches import AbandonedRequests
@@ -26,11 +26,13 @@ from tui.engine.wrapper import RecordingApp
 from tui.framenames import FrameNames
 from tui.heartbeat import LoopMonitor
 from tui.inprocess import get
-from tui.loopstats import Sample, Stall, percentile
+from tui.loopstats import percentile
 from tui.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
 from tui.owners import LOOPBEAT, OWNER
 from tui.probe import PingProbe, PingSample
-from tui.replay import Recording, from_run
+from tui.record import SessionRecord
+from tui.replay import Recording
+from tui.replay_choice import NothingToReplay, pick_recording
 from tui.reservation import Batch, Reservation, RunRefused
 from tui.runs import MAX_BURST, RunSpec, check_latency
 from tui.session import Session
@@ -58,6 +60,9 @@ class Bench:
             their own.
         asgi_app: The ASGI application (default: the target's, once set up).
         on_ping: Called on the loop with every ping sample.
+        on_trouble: Called on the loop, once per trouble, with a sentence for
+            the user about something that went wrong in the engine itself
+            (a temporary folder that filled).
     """
 
     def __init__(
@@ -69,6 +74,7 @@ class Bench:
         latency_ms: float = 0.0,
         asgi_app: Any = None,
         on_ping: Callable[[PingSample], None] | None = None,
+        on_trouble: Callable[[str], None] | None = None,
     ) -> None:
         self.target = target
         self.interval = interval
@@ -76,9 +82,9 @@ class Bench:
         self._latency_ms = check_latency(latency_ms)
         self._asgi_app = asgi_app
         self._on_ping = on_ping
+        self.record = SessionRecord(window, on_trouble)
+        """Every tick, ping and stall on disk, and the events, for exports."""
         self.monitor: LoopMonitor | None = None
-        self.archive: SessionArchive | None = None
-        """Every tick, ping and stall of the session, on disk (for exports)."""
         self.probe: PingProbe | None = None
         self._client: RunClient | None = None
         self._abandoned = AbandonedRequests()
@@ -86,6 +92,8 @@ class Bench:
         """Loopbeat's hooks into Django, asgiref and aiosqlite, while running."""
         self.results: deque[RunResult] = deque(maxlen=MAX_RESULTS)
         self._runs_started = 0
+        self._in_flight: dict[int, str] = {}
+        """Runs sent and not yet answered: their labels, by number."""
         self._runs_in_flight = 0
         self._requests_in_flight = 0
         self._frozen = False
@@ -93,7 +101,11 @@ class Bench:
     # --- life cycle ---------------------------------------------------------------
 
     async def start(self) -> None:
-        """Set Django up (in a thread), start the instruments, warm Django up."""
+        """Set Django up (in a thread), start the instruments, warm Django up.
+
+        Raises:
+            ArchiveUnavailable: no temporary file can be made for the session.
+        """
         # Django's set-up and warm-up are loopbeat's work, not the demo's.
         owner = OWNER.set(LOOPBEAT)
         try:
@@ -102,6 +114,8 @@ class Bench:
             OWNER.reset(owner)
 
     async def _start(self) -> None:
+        # First: without a temporary folder there is no session to start.
+        self.record.open()
         limit_malloc_arenas()  # before the request threads start (tui/memory.py)
         self._abandoned.install()
         target = self.target
@@ -119,8 +133,7 @@ class Bench:
             interval=self.interval, window=self.window, project_roots=roots
         )
         self.monitor.start()
-        self.archive = SessionArchive()
-        self.monitor.subscribe(self._archive_item)
+        self.monitor.subscribe(self.record.keep)
         host = target.host()
         self.probe = PingProbe(
             app,
@@ -138,16 +151,8 @@ class Bench:
             app, self.monitor, self.probe, host=host, rows_from=target.rows_from
         )
 
-    def _archive_item(self, item: Sample | Stall) -> None:
-        if self.archive is not None:
-            if isinstance(item, Sample):
-                self.archive.add_tick(item)
-            else:
-                self.archive.add_stall(item)
-
     def _ping_seen(self, sample: PingSample) -> None:
-        if self.archive is not None:
-            self.archive.add_ping(sample.due, sample.latency)
+        self.record.keep_ping(sample.due, sample.latency)
         if self._on_ping is not None:
             self._on_ping(sample)
 
@@ -170,9 +175,7 @@ class Bench:
         if self._frozen:
             thaw_survivors()
             self._frozen = False
-        if self.archive is not None:
-            self.archive.close()
-            self.archive = None
+        self.record.close()
 
     async def __aenter__(self) -> "Bench":
         await self.start()
@@ -260,7 +263,11 @@ class Bench:
         number = self._runs_started
         if on_start is not None:
             on_start(number, spec)
-        result = await self._client.run(spec, number)
+        self._in_flight[number] = spec.label
+        try:
+            result = await self._client.run(spec, number)
+        finally:
+            del self._in_flight[number]
         self.results.append(result)
         return result
 
@@ -352,15 +359,17 @@ class Bench:
             percentile(pings, 99) if pings else None,
         )
 
-    def last_recording(self) -> Recording | None:
-        """The newest finished run's ticks, pings and stalls, for a replay.
+    def last_recording(self) -> Recording:
+        """The newest run that answered, its ticks, pings and stalls, for a replay.
 
-        None before any run finished, or once its ticks are no longer kept.
+        Raises:
+            NothingToReplay: with the reason none can be replayed now.
         """
-        run = next((r for r in reversed(self.results) if r.error is None), None)
-        if run is None or self.monitor is None or self.probe is None:
-            return None
-        return from_run(run, self.monitor, self.probe)
+        if self.monitor is None or self.probe is None:
+            raise NothingToReplay("still starting up; try again in a moment")
+        return pick_recording(
+            self.results, self.monitor, self.probe, self._in_flight, self.runs_started
+        )
 
     def metadata(self) -> dict[str, Any]:
         """Facts about the session for exports (JSON-serialisable)."""
@@ -401,5 +410,4 @@ class Bench:
         if self.monitor is None:
             raise RunRefused("nothing measured yet")
         meta = {**self.metadata(), **extra}
-        session = Session.capture(self.results, self.monitor, self.probe, meta)
-        return session, self.archive.cut() if self.archive is not None else None
+        return self.record.capture(self.results, self.monitor, self.probe, meta)

@@ -7,9 +7,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from demoapp.dbpath import default_db_path, resolve_db_path
+from demoapp.dbpath import db_path_source, default_db_path, resolve_db_path
 from tui.demo_target import demo_target
 from tui.patterns import PATTERNS, find
+from tui.printable import printable
 from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
 from tui.themes import THEME_NAMES
 
@@ -189,14 +190,17 @@ def working_directory() -> Path | None:
         return None
 
 
-def run_check(path: Path) -> int:
-    """``--check``: report on the database without changing it."""
+def run_check(path: Path, source: str = "--db") -> int:
+    """``--check``: report on the database without changing it.
+
+    ``source`` is where the path came from (``db_path_source``), for advice.
+    """
     from demoapp.health import inspect_database
 
-    status = inspect_database(path)
-    print(f"database: {path}")
+    status = inspect_database(path, source=source)
+    print(f"database: {printable(str(path))}")
     if not status.ready:
-        print(f"problem:  {status.problem}; fix: {status.fix}")
+        print(printable(f"problem:  {status.problem}; fix: {status.fix}"))
         return 1
     from demoapp.bootstrap import configure_django
 
@@ -212,24 +216,28 @@ def run_check(path: Path) -> int:
 
 async def _noise(path: Path) -> str:
     """The noise check's sentence, on a bench of its own."""
+    from tui.archive import ArchiveUnavailable
     from tui.bench import Bench
     from tui.noise import measure_noise
 
-    async with Bench(demo_target(path)) as bench:
-        report = await measure_noise(bench)
+    try:
+        async with Bench(demo_target(path)) as bench:
+            report = await measure_noise(bench)
+    except ArchiveUnavailable as error:
+        return f"not measured: {error}"
     # Nobody else runs anything on this bench, so it is always measured.
     return report.sentence() if report is not None else "not measured"
 
 
-def prepare_database(path: Path) -> str | None:
+def prepare_database(path: Path, source: str = "--db") -> str | None:
     """Make sure ``path`` is a usable demo database, seeding it if missing.
 
     Returns an error message for the user, or None when ready. Never modifies
-    an existing file.
+    an existing file. ``source`` is where the path came from, for advice.
     """
     from demoapp.health import inspect_database
 
-    status = inspect_database(path, count_rows=False)
+    status = inspect_database(path, count_rows=False, source=source)
     if status.ready:
         return None
     if status.exists:
@@ -238,7 +246,10 @@ def prepare_database(path: Path) -> str | None:
     from demoapp.seed_cli import seed_with_progress
     from demoapp.seeding import SeedError, SeedSizes
 
-    print(f"First run: creating the demo database at {path}", file=sys.stderr)
+    print(
+        f"First run: creating the demo database at {printable(str(path))}",
+        file=sys.stderr,
+    )
     configure_django(path)
     try:
         summary = seed_with_progress(path, SeedSizes())
@@ -258,31 +269,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.export and not args.headless:
         parser.error("--export needs --headless")
     if args.export_dir is not None and not args.export_dir.is_dir():
-        parser.error(f"--export-dir: no directory {args.export_dir}")
+        parser.error(printable(f"--export-dir: no directory {args.export_dir}"))
     if args.tour_file is not None:
         from tui.tour import TourError, load_tour
 
         try:
             load_tour(args.tour_file)
         except TourError as error:
-            parser.error(f"--tour-file: {error}")
+            parser.error(printable(f"--tour-file: {error}"))
     if args.repeat != 1 and not args.headless:
         parser.error("--repeat needs --headless")
     if args.json is not None and (problem := unwritable_file(args.json)):
-        parser.error(f"--json: {problem}")
+        parser.error(printable(f"--json: {problem}"))
     try:
         db_path = resolve_db_path(args.db)
     except OSError:  # a relative path, and the current directory is gone
         parser.error("the current directory is gone; give --db an absolute path")
+    source = db_path_source(args.db)
     if args.check:
-        return run_check(db_path)
+        return run_check(db_path, source)
     try:
-        problem = prepare_database(db_path)
+        problem = prepare_database(db_path, source)
     except KeyboardInterrupt:
         print("loopbeat: interrupted", file=sys.stderr)
         return 130
     if problem:
-        print(f"loopbeat: error: {problem}", file=sys.stderr)
+        print(f"loopbeat: error: {printable(problem)}", file=sys.stderr)
         return EXIT_USAGE
 
     if args.headless:
@@ -294,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if export_dir is None:
                 parser.error("the current directory is gone; give --export-dir DIR")
             if not os.access(export_dir, os.W_OK):
-                parser.error(f"--export-dir: cannot write to {export_dir}")
+                parser.error(printable(f"--export-dir: cannot write to {export_dir}"))
         from tui.leaving import leave_now
 
         code = run_headless(
@@ -332,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app.run()
     code = app.return_code or 0
+    if app.failure is not None:  # said once the terminal is restored
+        print(f"loopbeat: error: {printable(app.failure)}", file=sys.stderr)
     leave_now(code)
     return code
 

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.notifications import Notification, Notify
 
 from tui.bench import Bench
 from tui.messages import RunsFinished
+from tui.printable import printable
 from tui.reservation import Reservation, RunRefused
 from tui.runs import RunSpec
 from tui.screens.main import MainScreen
@@ -24,6 +26,41 @@ def show_error(app: App, problem: str, title: str) -> None:
     app.notify(problem, title=title, severity="error", markup=False)
 
 
+REFUSAL_SECONDS = 2.0
+"""How long a refusal's notice stays up."""
+
+
+class RefusalNotice:
+    """One notice for refusals, counting repeats instead of stacking copies.
+
+    Fifty refused bursts made 49 identical toasts; a refusal said again while
+    its notice is still up replaces it with a count.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._shown: Notification | None = None
+        self._reason = ""
+        self._count = 0
+
+    def say(self, reason: str) -> None:
+        """Show ``reason``, or count it if the same is still shown."""
+        shown = self._shown
+        repeat = shown is not None and reason == self._reason and not shown.has_expired
+        self._count = self._count + 1 if repeat else 1
+        self._reason = reason
+        text = printable(reason)
+        if self._count > 1:
+            text += f" (refused {self._count} times)"
+        if repeat and shown is not None:
+            # Expired, so that it is dropped even if it has not reached the
+            # screen yet; then taken down the way Textual's Toast does it.
+            shown.timeout = 0
+            self.app._unnotify(shown)
+        self._shown = Notification(text, "", "warning", REFUSAL_SECONDS, markup=False)
+        self.app.post_message(Notify(self._shown))
+
+
 class RunDesk:
     """Takes run requests for ``app``, on ``bench``, shown on ``screen``."""
 
@@ -31,6 +68,7 @@ class RunDesk:
         self.app = app
         self.bench = bench
         self.screen = screen
+        self.refusals = RefusalNotice(app)
 
     def request(
         self, specs: Sequence[RunSpec], reply_to: MessagePump | None = None
@@ -44,7 +82,7 @@ class RunDesk:
         try:
             reservation = self.bench.reserve(specs)
         except RunRefused as refusal:
-            self.app.notify(str(refusal), severity="warning", timeout=2, markup=False)
+            self.refusals.say(str(refusal))
             if reply_to is not None:
                 reply_to.post_message(RunsFinished((), str(refusal)))
             return False

@@ -62,6 +62,7 @@ def session_json(session: Session) -> dict[str, Any]:
         "busy_periods": [[b.start, b.duration] for b in session.busy_periods],
         "pings": [[p.due, p.latency] for p in session.pings],
         "stalls": [asdict(stall) for stall in session.stalls],
+        "events": [note.as_dict() for note in session.events],
     }
 
 

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from tui.loopstats import BLOCKED, MACHINE_BUSY, STARVED, Stall
 from tui.owners import LOOPBEAT, SCREEN
+from tui.printable import printable
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -65,7 +66,13 @@ def describe_stall(stall: Stall, serving: str | None = None) -> str:
     held the GIL for part of a stall with another main cause is named after
     it: ``machine busy 150 ms: the loop waited for a CPU and for the GIL
     (ThreadPoolExecutor-3_0 at ...)``. ``serving``: as for ``stall_place``.
+    Thread names and paths are outside text: control characters in them are
+    shown as escapes.
     """
+    return printable(_describe_stall(stall, serving))
+
+
+def _describe_stall(stall: Stall, serving: str | None) -> str:
     took = format_seconds(stall.duration)
     cause = stall.cause
     if stall.mostly_stopped:

@@ -1,8 +1,10 @@
 """Headless mode's progress: which run, of how many, for how long, on stderr.
 
-Shown only when stderr is a terminal, so a table piped to a file stays clean.
-With a long simulated latency a run can take minutes (the N+1 pattern waits
-once per statement, 101 times), and that is said up front.
+A bar when stderr is a terminal; otherwise (a CI log, ``2>&1 | tee``) one
+plain line per run, so a log shows the session is alive, and the table on
+stdout stays clean either way. With a long simulated latency a run can take
+minutes (the N+1 pattern waits once per statement, 101 times), and that is
+said up front.
 """
 
 import sys
@@ -30,10 +32,10 @@ def console_for_progress() -> Console | None:
 
 
 class RunProgress:
-    """A bar that counts runs, as a context manager; silent without a console.
+    """A bar that counts runs, as a context manager; plain lines without one.
 
     Args:
-        console: Where to draw (None: draw nothing).
+        console: Where to draw the bar (None: plain lines on stderr instead).
         latency_ms: The session's simulated latency, to warn when it is long.
     """
 
@@ -50,7 +52,13 @@ class RunProgress:
                 "that runs many statements takes minutes (the N+1 runs 101)",
                 file=sys.stderr,
             )
-        if self.console is not None:
+        if self.console is None:
+            print(
+                "loopbeat: starting Django and the instruments",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
             self._progress = Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
@@ -65,7 +73,14 @@ class RunProgress:
 
     def show(self, done: int, total: int, spec: RunSpec) -> None:
         """Say which run comes next."""
-        if self._progress is not None and self._task is not None:
+        if self._progress is None:
+            # Flushed: a pipe would otherwise hold the line until the end.
+            print(
+                f"loopbeat: run {done + 1} of {total}: {spec.label}",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif self._task is not None:
             self._progress.update(
                 self._task,
                 description=f"run {done + 1} of {total}: {spec.label}",

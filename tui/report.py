@@ -7,6 +7,7 @@ rehearsing a talk, for a blog post's table.
 import asyncio
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from tui.archive import ArchiveUnavailable
 from tui.bench import Bench
 from tui.engine.results import RunResult
 from tui.engine.target import Target
@@ -28,6 +30,7 @@ from tui.export import (
 from tui.files import write_atomically
 from tui.formatting import describe_threads, format_count, format_seconds
 from tui.heartbeat import LoopMonitor
+from tui.printable import printable
 from tui.progress import RunProgress, console_for_progress
 from tui.runs import RunSpec
 from tui.session import Session
@@ -48,6 +51,8 @@ class Report:
     session: Session | None = None
     seconds: float = 0.0
     latency_ms: float = 0.0
+    running: tuple[int, int, RunSpec] | None = None
+    """The run in flight: (its place, counted from 1; runs in all; its spec)."""
 
     def runs_of(self, spec: RunSpec) -> list[RunResult]:
         """The results of every run of ``spec``."""
@@ -86,7 +91,9 @@ async def measure(
                 for _ in range(repeat):
                     if progress is not None:
                         progress(len(report.results), total, spec)
+                    report.running = (len(report.results) + 1, total, spec)
                     report.results.append(await bench.run_now(spec))
+                    report.running = None
                     await asyncio.sleep(SETTLE)
         finally:
             report.seconds = time.perf_counter() - started
@@ -176,19 +183,47 @@ def run_headless(
             asyncio.run(measure(report, target, repeat, interval, progress.show))
         except KeyboardInterrupt:
             status = 130
+        except ArchiveUnavailable as error:
+            print(f"loopbeat: error: {error}", file=sys.stderr)
+            return 2
     if report.monitor is None or report.session is None:
-        console.print("loopbeat: interrupted before the first run", markup=False)
-        return status or 1
-    if status:
         console.print(
-            f"interrupted: {len(report.results)} of {len(specs) * repeat} runs made",
+            "loopbeat: interrupted during start-up (Django and the instruments "
+            "were starting): nothing was measured",
             markup=False,
         )
-    print_report(console, report, interval)
+        return status or 1
+    if status:
+        writing = json_path is not None or export_dir is not None
+        console.print(interruption(report, len(specs) * repeat, writing), markup=False)
+    if report.results:
+        print_report(console, report, interval)
     for failure in write_files(console, report.session, json_path, export_dir):
-        console.print(f"loopbeat: error: {failure}", markup=False)
+        console.print(f"loopbeat: error: {printable(failure)}", markup=False)
         status = status or 1
     return status
+
+
+def interruption(report: Report, total: int, writing: bool) -> str:
+    """What Ctrl+C stopped, and what was kept, in one sentence.
+
+    ``writing``: files were asked for, and get what was measured.
+    """
+    done = len(report.results)
+    if report.running is not None:
+        place, _, spec = report.running
+        where = f"during run {place} of {total} ({spec.label})"
+    elif done:
+        where = f"after run {done} of {total}"
+    else:
+        where = "before the first run"
+    if not done:
+        kept = "; the files keep the heartbeat so far" if writing else ""
+        return (
+            f"loopbeat: interrupted {where}, {report.seconds:.1f} s in: no run "
+            f"finished, so there is no table{kept}"
+        )
+    return f"loopbeat: interrupted {where}: the {_runs(done)} that finished:"
 
 
 def print_report(console: Console, report: Report, interval: float) -> None:
@@ -227,7 +262,7 @@ def write_files(
         except OSError as error:
             failures.append(f"cannot write {json_path}: {error.strerror or error}")
         else:
-            console.print(f"wrote {json_path}", markup=False)
+            console.print(f"wrote {printable(str(json_path))}", markup=False)
     if export_dir is not None:
         try:
             paths = export_session(session, export_dir, export_stem())
@@ -235,7 +270,7 @@ def write_files(
             failures.append(str(error))
         else:
             for path in paths:
-                console.print(f"wrote {path}", markup=False)
+                console.print(f"wrote {printable(str(path))}", markup=False)
     return failures
 
 

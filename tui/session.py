@@ -13,6 +13,7 @@ from typing import Any, Self
 
 from tui.archive import ArchiveCut
 from tui.engine.results import RunResult
+from tui.event_notes import EventNote
 from tui.heartbeat import LoopMonitor
 from tui.loopstats import BusyPeriod, Sample, Stall
 from tui.probe import PingProbe, PingSample
@@ -28,6 +29,8 @@ class Session:
         busy_periods: Stretches during which the loop could not react.
         pings: The probe's pings (when due, how long the answer took).
         stalls: Long busy periods with the stack that caused them.
+        events: What the events panel said, oldest first (bounded:
+            ``meta["events_dropped"]`` older ones made way).
         meta: Free-form facts (database, versions, latency_ms, interval_s,
             monitor_mode, stall_threshold_s, ...); must be JSON-serialisable.
     """
@@ -37,6 +40,7 @@ class Session:
     busy_periods: tuple[BusyPeriod, ...] = ()
     pings: tuple[PingSample, ...] = ()
     stalls: tuple[Stall, ...] = ()
+    events: tuple[EventNote, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -46,6 +50,7 @@ class Session:
         monitor: LoopMonitor,
         probe: PingProbe | None = None,
         meta: Mapping[str, Any] | None = None,
+        events: Iterable[EventNote] = (),
     ) -> Self:
         """Copy what the monitor and the probe still hold; call it on the loop.
 
@@ -57,6 +62,7 @@ class Session:
             monitor: The running (or stopped) loop monitor.
             probe: The ping probe, if there was one.
             meta: Extra facts; they override the monitor's own on a clash.
+            events: The events said so far.
         """
         # -inf: all the monitor kept, not just its statistics window.
         samples = tuple(monitor.samples(since=-math.inf))
@@ -70,6 +76,7 @@ class Session:
             busy_periods=tuple(monitor.busy_periods(since=-math.inf)),
             pings=pings,
             stalls=stalls,
+            events=tuple(events),
             meta={
                 "interval_s": monitor.interval,
                 # Busy periods cover this much, up to the snapshot; ticks,

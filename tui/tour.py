@@ -22,6 +22,7 @@ from typing import Any
 from tui.engine.results import RunResult
 from tui.formatting import describe_threads, format_seconds
 from tui.patterns import BY_NAME
+from tui.printable import printable
 from tui.runs import RunSpec, SpecError
 
 DEFAULT_TOUR = Path(__file__).with_name("tour.toml")
@@ -92,7 +93,7 @@ def banner_fields(result: RunResult) -> dict[str, Any]:
         "view_threads": ", ".join(result.view_threads) or "none",
         "pattern": result.pattern,
         "title": result.title,
-        "error": result.error or "",
+        "error": printable(result.error or ""),
     }
 
 
@@ -147,11 +148,19 @@ def load_tour(path: Path | None = None) -> tuple[TourStep, ...]:
             raw = file.read(MAX_TOUR_BYTES + 1)
         if len(raw) > MAX_TOUR_BYTES:
             raise TourError(f"{path}: larger than {MAX_TOUR_BYTES:,} bytes")
-        data = tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: editors on Windows start UTF-8 files with a byte order mark.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except OSError as error:
         raise TourError(f"{path}: cannot read: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise TourError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and tables recursively; thousands of
+        # levels exhaust the stack, which must not end the app.
+        raise TourError(
+            f"{path}: arrays or tables nested too deeply; a tour is a list of "
+            "[[step]] tables of plain values"
+        ) from None
     unknown = sorted(set(data) - {"step"})
     if unknown:
         raise TourError(f"{path}: unknown key {unknown[0]!r}; write steps as [[step]]")
@@ -185,10 +194,12 @@ def _parse_step(table: Any, where: str) -> TourStep:
     banner = table.get("banner")
     if banner is not None:
         _check_banner(banner, where)
+    # Shown as written, never obeyed: an ESC in a caption would clear the
+    # screen or retitle the terminal (tui/printable.py).
     return TourStep(
-        caption=" ".join(caption.split()),  # lets speakers wrap lines in TOML
+        caption=printable(" ".join(caption.split())),  # speakers wrap lines
         spec=spec,
-        banner=banner,
+        banner=None if banner is None else printable(banner),
     )
 
 
@@ -205,6 +216,14 @@ def _check_banner(banner: Any, where: str) -> None:
             f"{where}: banner field {{{unknown[0]}}} is unknown; known fields: {known}"
         )
     for _, name, spec, _ in Formatter().parse(banner):
+        # A field inside a format spec ({rows:{queries}{queries}}) is filled
+        # in only when the banner is formatted: its width escapes the check
+        # below (nine of them made a banner 333 million columns wide).
+        if spec and "{" in spec:
+            raise TourError(
+                f"{where}: banner field {{{name}:{spec}}} has a field inside its "
+                "format; write the format out, e.g. {rows:>8,}"
+            )
         # A width such as {rows:>999999999} would allocate a gigabyte.
         if spec and any(int(d) > MAX_FIELD_WIDTH for d in re.findall(r"\d+", spec)):
             raise TourError(

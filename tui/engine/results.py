@@ -13,6 +13,7 @@ from typing import Any
 from tui.causes import RunCauses
 from tui.engine.record import RequestRecord
 from tui.loopstats import BLOCKED, WORKING
+from tui.printable import printable
 from tui.runs import RunSpec
 from tui.verdicts import Verdict, judge
 
@@ -161,8 +162,12 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
-        """A sentence built from the measurements, never typed in."""
-        return self.judgement.sentence()
+        """A sentence built from the measurements, never typed in.
+
+        An error's message is outside text: its control characters are shown
+        as escapes (``tui.printable``).
+        """
+        return printable(self.judgement.sentence())
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON export: the spec flattened, and the verdict."""

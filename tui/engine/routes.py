@@ -80,7 +80,7 @@ def dotted_name(view: Any) -> str:
     return f"{module}.{name}"
 
 
-_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+_CONVERTER = re.compile(r"(?<!\?P)<(?:\w+:)?(\w+)>")
 _GROUP = re.compile(r"\(\?P<(\w+)>|\((?!\?)")
 
 

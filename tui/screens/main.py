@@ -32,7 +32,7 @@ from tui.widgets.heartbeat_panel import HeartbeatPanel
 from tui.widgets.lag_graph import LagGraph
 from tui.widgets.pattern_detail import Explanation, SourceView
 from tui.widgets.pattern_list import PatternList
-from tui.widgets.results import ResultsTable
+from tui.widgets.results import ResultsTable, verdict_line
 from tui.widgets.stall_line import StallLine, worst_stall
 
 MAX_ROWS = 200
@@ -101,8 +101,10 @@ class MainScreen(Screen[None]):
         tour_path: Path | None = None,
         clock: Callable[[], float] = time.perf_counter,
         stamp: Callable[[], str] = lambda: time.strftime("%H:%M:%S"),
+        keep_event: Callable[[str], None] | None = None,
     ) -> None:
-        """Args are the app's of the same names (see ``LoopbeatApp``)."""
+        """Args are the app's of the same names (see ``LoopbeatApp``), and
+        ``keep_event``, given every event shown, for the session's exports."""
         super().__init__()
         # Textual sets one class of each list on the screen as it is sized,
         # in one restyle; app.tcss collapses the layout by priority for each
@@ -116,6 +118,7 @@ class MainScreen(Screen[None]):
         self._live = live
         self._clock = clock
         self._stamp = stamp
+        self._keep_event = keep_event
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
@@ -129,7 +132,7 @@ class MainScreen(Screen[None]):
                 yield SourceView(id="source-view")
         with Horizontal(id="bottom"):
             yield ResultsTable(id="results", max_rows=MAX_ROWS)
-            yield EventLog(id="log", stamp=self._stamp)
+            yield EventLog(id="log", stamp=self._stamp, keep=self._keep_event)
         yield StallLine(id="stall")
         yield Footer(compact=True)
         yield Static(id="blank")
@@ -215,7 +218,9 @@ class MainScreen(Screen[None]):
         if line is not None and self._shown is result.spec.pattern:
             self.query_one(SourceView).show(result.spec.pattern, line)
         work = f" ({result.causes.loop_work()})" if result.causes else ""
-        self.events.add(f"#{result.number} {result.label}: {result.verdict}{work}")
+        self.events.add(
+            f"#{result.number} {result.label}: {verdict_line(result)}{work}"
+        )
 
     def run_failed(self, number: int | None, problem: str) -> None:
         """A run that raised instead of giving a result (None: before it began)."""

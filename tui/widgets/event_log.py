@@ -4,7 +4,9 @@ A tail, like the runs table: the newest events that fit, each wrapped to the
 panel's width once and kept, so an event costs a repaint of this widget and
 never a layout of the screen (``RichLog`` grows a virtual size, and every
 write lays the whole screen out again, about 20 ms at 160x45). Narrowing and
-widening re-wraps the lines. Events are plain text, never markup.
+widening re-wraps the lines. Events are plain text, never markup, and never
+terminal controls (``tui.printable``). Each event is also handed to ``keep``,
+the session's record, so exports hold what this panel showed.
 """
 
 import io
@@ -17,6 +19,8 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.printable import printable
+
 
 class EventLog(Widget, can_focus=False):
     """The last ``max_events`` events, newest at the bottom."""
@@ -27,9 +31,11 @@ class EventLog(Widget, can_focus=False):
         id: str | None = None,
         stamp: Callable[[], str] = lambda: time.strftime("%H:%M:%S"),
         max_events: int = 300,
+        keep: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(id=id)
         self.stamp = stamp
+        self._keep = keep
         self._events: deque[tuple[int, Text]] = deque(maxlen=max_events)
         self._count = 0
         self._wrapped: dict[tuple[int, int], list[Strip]] = {}
@@ -39,6 +45,9 @@ class EventLog(Widget, can_focus=False):
 
     def add(self, message: str) -> None:
         """Write ``message`` after the current time."""
+        message = printable(message)
+        if self._keep is not None:
+            self._keep(message)
         self._count += 1
         if len(self._events) == self._events.maxlen:
             gone, _ = self._events[0]

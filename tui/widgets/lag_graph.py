@@ -337,16 +337,29 @@ def _runs(cells: list[tuple[str, Style]]) -> list[Segment]:
 def _mark_runs(
     cells: list[tuple[str, Style]], marks: tuple[Mark, ...], style: Style
 ) -> None:
-    """``#3─────╴`` over each run's columns, on the empty cells only."""
+    """``#3─────╴`` over each run's columns, on the empty cells only.
+
+    Newest first: a label is drawn only whole, on empty cells, with an empty
+    cell or a line after it, so two numbers never run together ("#4142" for
+    #41 and #42); a run whose number does not fit goes unmarked, its number
+    being in the runs table. A run that has just started, at the right edge,
+    has its number moved left to fit rather than cut ("#4" for #42).
+    """
     width = len(cells)
-    for first, last, label in marks:
+    for first, last, label in reversed(marks):
+        start = max(0, min(first, width - len(label)))
+        after = start + len(label)
+        free = all(
+            index < width and cells[index][0] == " " for index in range(start, after)
+        )
+        if not free or (after < width and cells[after][0] not in " ─╴"):
+            continue
         # The number whole even over a run one column wide.
-        span = last - first + 1
+        span = last - start + 1
         tail = "─" * (span - len(label) - 1) + "╴" if span > len(label) else ""
-        text = label + tail
-        for offset, char in enumerate(text):
-            index = first + offset
-            if 0 <= index < width and cells[index][0] == " ":
+        for offset, char in enumerate(label + tail):
+            index = start + offset
+            if index < width and cells[index][0] == " ":
                 cells[index] = (char, style)
 
 

@@ -22,7 +22,8 @@ from textual.widget import Widget
 
 from tui.engine.results import RunResult
 from tui.formatting import describe_threads, format_count, format_seconds
-from tui.verdicts import STARVED, UNMEASURED
+from tui.printable import printable
+from tui.verdicts import RAISED, STARVED, UNMEASURED
 from tui.widgets.lag_graph import severity_style
 
 # The verdict comes right after the pattern, so a narrow terminal still shows it.
@@ -38,6 +39,9 @@ COLUMNS = (
 )
 VERDICT_WIDTH = 36
 """The verdict column gets this much before any column after it is shown."""
+FITTED = ("#", "wall", "loop max", "ping p99", "rows")
+"""Columns of figures, widened to their longest value: a cut figure ("17…"
+for run 1700, "2,000,0…" rows) reads as another number."""
 
 
 def verdict_style(result: RunResult) -> str:
@@ -51,12 +55,23 @@ def verdict_style(result: RunResult) -> str:
     return "yellow" if verdict.kind == STARVED else "green"
 
 
+def verdict_line(result: RunResult) -> str:
+    """The verdict; for a run that raised, with its message's first line.
+
+    "raised OperationalError" alone hid the "no such table" that says what
+    to do about it.
+    """
+    if result.judgement.kind == RAISED and result.error:
+        return printable(f"raised {result.error.splitlines()[0]}")
+    return result.verdict
+
+
 def result_cells(result: RunResult) -> dict[str, Text]:
     """A finished run's cells, by column."""
     return {
         "#": Text(str(result.number)),
         "pattern": Text(result.label),
-        "verdict": Text(result.verdict, style=verdict_style(result)),
+        "verdict": Text(verdict_line(result), style=verdict_style(result)),
         "wall": Text(format_seconds(result.wall)),
         "loop max": Text(
             format_seconds(result.loop_max_lag),
@@ -81,6 +96,8 @@ class ResultsTable(Widget, can_focus=False):
         self.max_rows = max_rows
         self._rows: OrderedDict[int, dict[str, Text]] = OrderedDict()
         self._strips: dict[tuple[int, int], Strip] = {}
+        self._fit: dict[str, int] = {}
+        """The widest value of each of the ``FITTED`` columns so far."""
         # Only to turn rows into segments: never writes anywhere.
         self._row_console = Console(
             file=io.StringIO(), width=400, color_system="truecolor"
@@ -105,6 +122,7 @@ class ResultsTable(Widget, can_focus=False):
             "pattern": Text(label),  # Text, never markup: labels come from outside
             "verdict": Text("running…", style="bold cyan"),
         }
+        self._fit_to(self._rows[number])
         while len(self._rows) > self.max_rows:
             gone, _ = self._rows.popitem(last=False)
             self._forget(gone)
@@ -114,19 +132,21 @@ class ResultsTable(Widget, can_focus=False):
         """Fill in a finished run's measurements (unless its row made way)."""
         if result.number in self._rows:
             self._rows[result.number] = result_cells(result)
-            self._repaint(result.number)
+            if not self._fit_to(self._rows[result.number]):
+                self._repaint(result.number)
 
     def fail(self, number: int, message: str) -> None:
         """Mark run ``number`` as one that could not be measured at all."""
         row = self._rows.get(number)
         if row is not None:
-            row["verdict"] = Text(message, style="bold red")
+            row["verdict"] = Text(printable(message), style="bold red")
             self._repaint(number)
 
     def clear(self) -> None:
         """Forget every row."""
         self._rows.clear()
         self._strips.clear()
+        self._fit.clear()
         self.refresh()
 
     # --- drawing --------------------------------------------------------------------
@@ -138,6 +158,18 @@ class ResultsTable(Widget, can_focus=False):
     def _first_shown(self) -> int:
         """The index of the oldest row that fits under the header."""
         return max(0, len(self._rows) - (self.size.height - 1))
+
+    def _fit_to(self, cells: dict[str, Text]) -> bool:
+        """Widen the figure columns to ``cells``; True if any grew (all redrawn)."""
+        grew = False
+        for name in FITTED:
+            if name in cells and cells[name].cell_len > self._fit.get(name, 0):
+                self._fit[name] = cells[name].cell_len
+                grew = True
+        if grew:
+            self._strips.clear()
+            self.refresh()
+        return grew
 
     def _forget(self, number: int) -> None:
         for key in [k for k in self._strips if k[0] == number]:
@@ -160,7 +192,8 @@ class ResultsTable(Widget, can_focus=False):
         gets up to ``VERDICT_WIDTH`` before later columns are added while they
         fit, and whatever is left over.
         """
-        first, (_, verdict_ideal), later = COLUMNS[:2], COLUMNS[2], COLUMNS[3:]
+        fitted = [(name, max(w, self._fit.get(name, 0))) for name, w in COLUMNS]
+        first, (_, verdict_ideal), later = fitted[:2], fitted[2], fitted[3:]
         spare = width - sum(w + 1 for _, w in first) - 1
         verdict = max(10, min(VERDICT_WIDTH, spare))
         spare -= verdict
