@@ -4,7 +4,7 @@ Run: ``python benchmarks/frame_cost.py [--seconds 10] [--sizes 160x45,110x34,80x
 [--db PATH]``. The app runs on a real pseudo-terminal (``python -m tui``'s own
 driver, everything it draws read and thrown away by this script) while its
 pilot fires ``sleep-await`` one run at a time, with a pause between. The
-callback ledger (``tui/owners.py``) times every callback the loop runs for
+callback ledger (``tui/instrument/owners.py``) times every callback the loop runs for
 the screen; printed are those of at least 2 ms that ran while a run was in
 flight (a frame, a table row, an event line), and the screen's CPU per
 second. Target (issue "honest instrument"): a frame at 160x45 costs 5 ms or
@@ -25,10 +25,10 @@ CHILD = """
 import asyncio, json, statistics, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
-from tui.patterns import find
-from tui.runs import RunSpec
+from tui.ui.app import LoopbeatApp
+from tui.lessons.demo import demo_target
+from tui.lessons.patterns import find
+from tui.engine.runs import RunSpec
 
 db, seconds, out = Path(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
 

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.heartbeat import LoopMonitor
-from tui.loopstats import LagStats
+from tui.instrument.heartbeat import LoopMonitor
+from tui.instrument.loopstats import LagStats
 
 BLOCKS = [(0.010, 5), (0.050, 5), (0.200, 5), (1.000, 3)]  # seconds, repetitions
 IDLE = 10.0

@@ -24,10 +24,10 @@ from verdict_stability import hogs
 
 
 async def ask(db: Path, rounds: int) -> dict[str, Counter[str]]:
-    from tui.bench import Bench
-    from tui.demo_target import demo_target
-    from tui.questions import QUESTIONS
-    from tui.quiz import CannotJudge, QuizRound
+    from tui.engine.bench import Bench
+    from tui.lessons.demo import demo_target
+    from tui.lessons.questions import QUESTIONS
+    from tui.lessons.quiz import CannotJudge, QuizRound
 
     answers: dict[str, Counter[str]] = {q.topic: Counter() for q in QUESTIONS}
     async with Bench(demo_target(db), window=3600) as bench:

@@ -29,10 +29,10 @@ def rss_mb() -> float:
 
 
 async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
-    from tui.app import LoopbeatApp
-    from tui.bench import MAX_RESULTS, PING_CAPACITY
-    from tui.demo_target import demo_target
-    from tui.widgets.tour_panel import TourPanel
+    from tui.engine.bench import MAX_RESULTS, PING_CAPACITY
+    from tui.lessons.demo import demo_target
+    from tui.ui.app import LoopbeatApp
+    from tui.ui.widgets.tour_panel import TourPanel
 
     app = LoopbeatApp(demo_target(db_path))
     async with app.run_test(size=(160, 45)) as pilot:

@@ -34,15 +34,17 @@ Hello().run(headless=True, auto_pilot=pilot)
 LOOPBEAT = """
 import sys, time
 started = float(sys.argv[1])
-import tui.app
+import tui.ui.app
 
-real_run = tui.app.LoopbeatApp.run
+real_run = tui.ui.app.LoopbeatApp.run
 
 async def pilot(p):
     print(time.time() - started)
     p.app.exit()
 
-tui.app.LoopbeatApp.run = lambda self: real_run(self, headless=True, auto_pilot=pilot)
+tui.ui.app.LoopbeatApp.run = lambda self: real_run(
+    self, headless=True, auto_pilot=pilot
+)
 from tui.cli import main
 main(["--db", sys.argv[2]])
 """

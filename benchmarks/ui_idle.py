@@ -31,8 +31,8 @@ from demoapp.seeding import SeedSizes, build_database
 
 
 async def idle(db_path: Path, seconds: float, size: tuple[int, int]) -> None:
-    from tui.app import LoopbeatApp
-    from tui.demo_target import demo_target
+    from tui.lessons.demo import demo_target
+    from tui.ui.app import LoopbeatApp
 
     app = LoopbeatApp(demo_target(db_path))
     async with app.run_test(size=size):

@@ -70,9 +70,9 @@ def summary(result) -> dict:
 
 
 async def headless(db: Path, labels: list[str], runs: int) -> list[dict]:
-    from tui.bench import Bench
-    from tui.demo_target import demo_target
-    from tui.runs import RunSpec
+    from tui.engine.bench import Bench
+    from tui.engine.runs import RunSpec
+    from tui.lessons.demo import demo_target
 
     rows = []
     async with Bench(demo_target(db), window=3600) as bench:
@@ -90,10 +90,10 @@ import asyncio, json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from benchmarks.verdict_stability import summary
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
-from tui.patterns import find
-from tui.runs import RunSpec
+from tui.ui.app import LoopbeatApp
+from tui.lessons.demo import demo_target
+from tui.lessons.patterns import find
+from tui.engine.runs import RunSpec
 
 db, labels = Path(sys.argv[2]), sys.argv[3].split(",")
 runs, out = int(sys.argv[4]), sys.argv[5]
@@ -201,7 +201,7 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from demoapp.bootstrap import configure_django
     from tui.cli import prepare_database
-    from tui.memory import limit_malloc_arenas
+    from tui.instrument.memory import limit_malloc_arenas
 
     db = args.db or Path(
         os.environ.get("LOOPBEAT_DB") or tempfile.mkdtemp() + "/bench.sqlite3"

@@ -18,8 +18,8 @@ KEYS = ("1", "u", "a", "d", "g", "h")
 
 
 async def shoot(db_path: Path, out: Path) -> None:
-    from tui.app import LoopbeatApp
-    from tui.demo_target import demo_target
+    from tui.lessons.demo import demo_target
+    from tui.ui.app import LoopbeatApp
 
     app = LoopbeatApp(demo_target(db_path))
     async with app.run_test(size=(160, 45)) as pilot:

@@ -20,7 +20,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def no_noise_check_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app's start-up noise check runs control runs of its own, which
     would overlap a test's; ``test_noise.py`` turns it back on."""
-    from tui.app import LoopbeatApp
+    from tui.ui.app import LoopbeatApp
 
     monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", False)
 
@@ -44,7 +44,7 @@ def asgi_app(demo_db: Path):
 @pytest.fixture
 def demo(demo_db: Path):
     """The demo as a target, on the session's database."""
-    from tui.demo_target import demo_target
+    from tui.lessons.demo import demo_target
 
     return demo_target(demo_db)
 
@@ -54,7 +54,7 @@ def recorded_app(asgi_app, demo):
     """Django's handler inside loopbeat's wrapper, with the engine's hooks in."""
     from tui.engine.hooks import EngineHooks
     from tui.engine.wrapper import RecordingApp
-    from tui.framenames import FrameNames
+    from tui.instrument.framenames import FrameNames
 
     hooks = EngineHooks(FrameNames([str(demo.project_root)]))
     hooks.install()
@@ -66,9 +66,9 @@ def recorded_app(asgi_app, demo):
 
 async def send(app, url: str, latency_ms: float = 0.0):
     """One GET through ``app`` with a recorder: (the response, its record)."""
+    from tui.engine.inprocess import get
     from tui.engine.record import RequestRecorder
     from tui.engine.wrapper import EXTENSION
-    from tui.inprocess import get
 
     recorder = RequestRecorder(latency_ms / 1000)
     response = await get(app, url, extensions={EXTENSION: recorder})
@@ -77,7 +77,7 @@ async def send(app, url: str, latency_ms: float = 0.0):
 
 def demo_client(app, monitor, probe=None):
     """A ``RunClient`` that reads rows as the demo target does."""
-    from tui.client import RunClient
-    from tui.demo_target import rows_in_answer
+    from tui.engine.client import RunClient
+    from tui.lessons.demo import rows_in_answer
 
     return RunClient(app, monitor, probe, rows_from=rows_in_answer)

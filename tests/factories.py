@@ -1,13 +1,13 @@
 """Builders for test data."""
 
-from tui.causes import RunCauses
+from tui.engine.probe import PingSample
 from tui.engine.record import RequestRecord, Statement
 from tui.engine.results import RequestSpan, RunResult
-from tui.loopstats import BusyPeriod, Sample, Stall
-from tui.patterns import find
-from tui.probe import PingSample
-from tui.runs import RunSpec
-from tui.session import Session
+from tui.engine.runs import RunSpec
+from tui.engine.session import Session
+from tui.instrument.causes import RunCauses
+from tui.instrument.loopstats import BusyPeriod, Sample, Stall
+from tui.lessons.patterns import find
 
 
 def make_causes(

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from tests.factories import make_causes, make_result
-from tui.app import LoopbeatApp
-from tui.bench import MAX_RUNS_IN_FLIGHT, Bench
-from tui.demo_target import demo_target
+from tui.engine.bench import MAX_RUNS_IN_FLIGHT, Bench
 from tui.engine.results import RunResult, StallSummary
-from tui.loopstats import Stall
-from tui.patterns import PATTERNS
-from tui.widgets.pattern_detail import SourceView
-from tui.widgets.results import ResultsTable
+from tui.instrument.loopstats import Stall
+from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
+from tui.ui.app import LoopbeatApp
+from tui.ui.widgets.pattern_detail import SourceView
+from tui.ui.widgets.results import ResultsTable
 
 SNAPSHOT_SIZE = (160, 45)
 
@@ -229,7 +229,7 @@ async def test_export_keys_write_the_session_and_the_screen(
 
 
 async def test_large_mode_and_the_high_contrast_theme(demo_db: Path) -> None:
-    from tui.widgets.big_figure import BigFigure
+    from tui.ui.widgets.big_figure import BigFigure
 
     app = LoopbeatApp(demo_target(demo_db), theme="loopbeat-contrast", large=True)
     async with started(app) as pilot:

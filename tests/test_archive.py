@@ -9,11 +9,11 @@ from time import perf_counter
 
 import pytest
 
-from tui import archive as archive_module
-from tui.archive import ArchiveUnavailable, SessionArchive
-from tui.bench import Bench
-from tui.demo_target import demo_target
-from tui.loopstats import CauseSplit, Sample, Stall
+from tui.engine.bench import Bench
+from tui.instrument import archive as archive_module
+from tui.instrument.archive import ArchiveUnavailable, SessionArchive
+from tui.instrument.loopstats import CauseSplit, Sample, Stall
+from tui.lessons.demo import demo_target
 
 
 def test_ticks_pings_and_stalls_read_back_as_they_went_in(

@@ -1,10 +1,16 @@
 """The layering rules, checked on every module's imports.
 
-* Only the UI modules import Textual.
-* Only the engine entry (``tui/bench.py``) and the command line import
-  ``demoapp``; the rest of ``tui`` reaches Django only through them.
-* ``demoapp`` and the measuring code import neither Textual nor the UI, and
-  the measuring code nothing outside the standard library but itself.
+``tui`` is built in layers, each a folder, each importing only those below:
+
+    instrument  <  engine  <  lessons  <  output  <  ui  <  the entry (cli)
+
+* The instrument uses the standard library and itself only: no Django, no
+  Textual, nothing of the layers above.
+* The engine imports no Textual, no demoapp, and nothing above it.
+* Only the UI imports Textual.
+* Only the entry point (``tui/cli.py``) and the demo target
+  (``tui/lessons/demo.py``) know ``demoapp`` by name.
+* ``demoapp`` knows nothing of loopbeat.
 """
 
 import ast
@@ -16,45 +22,32 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TUI = ROOT / "tui"
-UI = {
-    TUI / "app.py",
-    TUI / "commands.py",
-    TUI / "desk.py",
-    TUI / "eventlog.py",
-    TUI / "messages.py",
-    TUI / "themes.py",
-    *(TUI / "screens").glob("*.py"),
-    *(TUI / "widgets").glob("*.py"),
-}
-ENGINE_ENTRIES = {TUI / "cli.py", TUI / "demo_target.py"}
+LAYERS = ("instrument", "engine", "lessons", "output", "ui")
+"""From the bottom up."""
+ENTRY = {TUI / "__init__.py", TUI / "__main__.py", TUI / "cli.py", TUI / "leaving.py"}
+DEMO_KNOWERS = {TUI / "cli.py", TUI / "lessons" / "demo.py"}
 """The only modules that know the demo by name: the entry point and its target."""
-MEASURING = {
-    TUI / name
-    for name in (
-        "archive.py",
-        "culprits.py",
-        "framenames.py",
-        "heartbeat.py",
-        "loophistory.py",
-        "loopstats.py",
-        "owners.py",
-        "stalls.py",
-        "stallsplit.py",
-        "stops.py",
-        "threadtimes.py",
-    )
-}
 ALL_TUI = sorted(TUI.rglob("*.py"))
 DEMOAPP = sorted((ROOT / "demoapp").rglob("*.py"))
 
 
+def layer_of(path: Path) -> str | None:
+    if not path.is_relative_to(TUI):
+        return None
+    parts = path.relative_to(TUI).parts
+    return parts[0] if len(parts) > 1 and parts[0] in LAYERS else None
+
+
 def imported_modules(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            if node.module == "tui":  # from tui import engine
+                names.update(f"tui.{alias.name}" for alias in node.names)
     return names
 
 
@@ -66,22 +59,37 @@ def rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-def test_the_module_lists_are_not_empty() -> None:
-    # A typo in a path would make every check below pass vacuously.
-    for path in (*UI, *ENGINE_ENTRIES, *MEASURING):
-        assert path.exists(), path
-    assert len(ALL_TUI) > 20 and len(DEMOAPP) > 10
+def test_every_module_is_in_a_layer_or_the_entry() -> None:
+    # A module dropped at the top would escape every rule below.
+    loose = [rel(p) for p in ALL_TUI if layer_of(p) is None and p not in ENTRY]
+    assert not loose
+    assert all((TUI / layer / "__init__.py").exists() for layer in LAYERS)
+    assert len(ALL_TUI) > 40 and len(DEMOAPP) > 10
+
+
+@pytest.mark.parametrize("path", ALL_TUI, ids=rel)
+def test_each_layer_imports_only_the_layers_below(path: Path) -> None:
+    layer = layer_of(path)
+    if layer is None:
+        return
+    allowed = set(LAYERS[: LAYERS.index(layer) + 1])
+    used = {
+        name.split(".")[1]
+        for name in imported_modules(path)
+        if name.startswith("tui.") and name.count(".") >= 1
+    }
+    assert used <= allowed | {"leaving"} if layer == "ui" else used <= allowed
 
 
 @pytest.mark.parametrize("path", ALL_TUI + DEMOAPP, ids=rel)
 def test_only_the_ui_imports_textual(path: Path) -> None:
-    if path not in UI:
+    if layer_of(path) != "ui":
         assert "textual" not in tops(path)
 
 
 @pytest.mark.parametrize("path", ALL_TUI, ids=rel)
-def test_only_the_engine_entry_and_the_cli_import_demoapp(path: Path) -> None:
-    if path not in ENGINE_ENTRIES:
+def test_only_the_entry_and_the_demo_target_import_demoapp(path: Path) -> None:
+    if path not in DEMO_KNOWERS:
         assert "demoapp" not in tops(path)
 
 
@@ -90,10 +98,13 @@ def test_demoapp_never_imports_loopbeat(path: Path) -> None:
     assert not tops(path) & {"tui", "textual"}
 
 
-@pytest.mark.parametrize("path", sorted(MEASURING), ids=rel)
-def test_the_measuring_code_uses_only_the_standard_library(path: Path) -> None:
-    measuring = {f"tui.{p.stem}" for p in MEASURING}
-    outside = {m.split(".")[0] for m in imported_modules(path) - measuring}
+@pytest.mark.parametrize("path", sorted((TUI / "instrument").glob("*.py")), ids=rel)
+def test_the_instrument_uses_only_the_standard_library(path: Path) -> None:
+    outside = {
+        m.split(".")[0]
+        for m in imported_modules(path)
+        if not m.startswith("tui.instrument")
+    }
     assert outside <= sys.stdlib_module_names
 
 

@@ -14,12 +14,12 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from tui.causes import CauseMeter, RunCauses
-from tui.formatting import describe_stall
-from tui.heartbeat import LoopMonitor
-from tui.owners import DEMO, OWNER, SCREEN, context_of
-from tui.threadtimes import available
-from tui.verdicts import BLOCKED, FROZE, KEPT_BEATING, STARVED, judge
+from tui.engine.verdicts import BLOCKED, FROZE, KEPT_BEATING, STARVED, judge
+from tui.instrument.causes import CauseMeter, RunCauses
+from tui.instrument.formatting import describe_stall
+from tui.instrument.heartbeat import LoopMonitor
+from tui.instrument.owners import DEMO, OWNER, SCREEN, context_of
+from tui.instrument.threadtimes import available
 
 pytestmark = pytest.mark.skipif(
     not available(), reason="per-thread scheduler times need Linux /proc"

@@ -15,14 +15,9 @@ import pytest_asyncio
 
 from tests.conftest import demo_client
 from tests.factories import make_result
-from tui.client import RunClient
-from tui.heartbeat import LoopMonitor
-from tui.patterns import PATTERNS, find
-from tui.questions import CPU_BOUND_BURST, QUESTIONS
-from tui.quiz import RATIO_CHOICES, SAME_TIME_BELOW, SERIAL_FROM
-from tui.runs import RunSpec
-from tui.tour import load_tour
-from tui.verdicts import (
+from tui.engine.client import RunClient
+from tui.engine.runs import RunSpec
+from tui.engine.verdicts import (
     BLOCKED,
     FROZE,
     HOLD_MIN,
@@ -31,6 +26,11 @@ from tui.verdicts import (
     STARVE_SAY,
     STARVED,
 )
+from tui.instrument.heartbeat import LoopMonitor
+from tui.lessons.patterns import PATTERNS, find
+from tui.lessons.questions import CPU_BOUND_BURST, QUESTIONS
+from tui.lessons.quiz import RATIO_CHOICES, SAME_TIME_BELOW, SERIAL_FROM
+from tui.lessons.tour import load_tour
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -144,8 +144,8 @@ def test_the_readme_states_the_verdict_rules() -> None:
 def test_the_guard_is_said_to_refuse_a_cursor_not_a_connection() -> None:
     # async_unsafe guards cursor() too (django/db/backends/base/base.py), so
     # the query raises whether or not a connection is already open.
-    from tui.questions import SYNC_ORM_IN_ASYNC_VIEW
-    from tui.quiz import GUARD_ERROR
+    from tui.lessons.questions import SYNC_ORM_IN_ASYNC_VIEW
+    from tui.lessons.quiz import GUARD_ERROR
 
     tour_text = " ".join(step.caption for step in load_tour())
     assert "refuses to open a connection" not in tour_text

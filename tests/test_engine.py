@@ -11,13 +11,13 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import demo_client
-from tui.client import RunClient
-from tui.formatting import format_seconds
-from tui.heartbeat import LoopMonitor
-from tui.patterns import BY_NAME, PATTERNS, Pattern, find
-from tui.probe import PingProbe
-from tui.runs import RunSpec
-from tui.verdicts import FROZE, STARVED
+from tui.engine.client import RunClient
+from tui.engine.probe import PingProbe
+from tui.engine.runs import RunSpec
+from tui.engine.verdicts import FROZE, STARVED
+from tui.instrument.formatting import format_seconds
+from tui.instrument.heartbeat import LoopMonitor
+from tui.lessons.patterns import BY_NAME, PATTERNS, Pattern, find
 
 
 class Runner:
@@ -74,7 +74,7 @@ def test_catalog_shows_the_real_view_source(pattern: Pattern) -> None:
 
 
 async def test_every_pattern_url_answers(asgi_app) -> None:
-    from tui.inprocess import get
+    from tui.engine.inprocess import get
 
     for pattern in PATTERNS:
         response = await get(asgi_app, pattern.url)
@@ -323,7 +323,7 @@ def test_the_headless_table_shows_how_long_the_demo_held_the_loop() -> None:
     from rich.console import Console
 
     from tests.factories import make_causes, make_result
-    from tui.report import Report, summary_table
+    from tui.output.report import Report, summary_table
 
     result = make_result("sleep-block", wall=0.102, causes=make_causes(0.102, 0, 0.097))
     console = Console(width=200, record=True)

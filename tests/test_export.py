@@ -14,19 +14,19 @@ from pathlib import Path
 import pytest
 
 from tests.factories import STACK, T0, WORKER, make_causes, make_result, make_session
-from tui import export, files
-from tui.export import (
+from tui.engine.probe import PingSample
+from tui.engine.session import Session
+from tui.instrument.heartbeat import LoopMonitor
+from tui.instrument.loopstats import Sample, Stall
+from tui.output import export, files
+from tui.output.export import (
     CSV_COLUMNS,
     ExportError,
     export_session,
     session_csv,
     session_json,
 )
-from tui.files import write_atomically
-from tui.heartbeat import LoopMonitor
-from tui.loopstats import Sample, Stall
-from tui.probe import PingSample
-from tui.session import Session
+from tui.output.files import write_atomically
 
 # CSV
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.test_app import run_and_wait, started
-from tui import session_files
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
-from tui.widgets.quiz_panel import QuizPanel
-from tui.widgets.tour_panel import TourPanel
+from tui.lessons.demo import demo_target
+from tui.output import session_files
+from tui.ui.app import LoopbeatApp
+from tui.ui.widgets.quiz_panel import QuizPanel
+from tui.ui.widgets.tour_panel import TourPanel
 
 BOOM = "a planted failure [bold]not markup[/]"
 

@@ -15,14 +15,14 @@ from textual.widgets._toast import Toast
 from tests.factories import make_result
 from tests.test_app import run_and_wait, started
 from tests.test_archive import FullDisk
-from tui import archive as archive_module
-from tui.app import LoopbeatApp
 from tui.cli import main as cli_main
-from tui.client import StallSummary
-from tui.demo_target import demo_target
-from tui.formatting import describe_stall
-from tui.loopstats import STARVED, Stall
-from tui.widgets.tour_panel import TourPanel
+from tui.engine.client import StallSummary
+from tui.instrument import archive as archive_module
+from tui.instrument.formatting import describe_stall
+from tui.instrument.loopstats import STARVED, Stall
+from tui.lessons.demo import demo_target
+from tui.ui.app import LoopbeatApp
+from tui.ui.widgets.tour_panel import TourPanel
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -149,9 +149,9 @@ def test_ctrl_c_during_a_first_run_says_so_not_zero_runs(demo_db: Path) -> None:
 
 
 def test_ctrl_c_during_start_up_says_so(demo_db: Path, monkeypatch, capsys) -> None:
-    from tui.bench import Bench
-    from tui.report import run_headless
-    from tui.runs import RunSpec
+    from tui.engine.bench import Bench
+    from tui.engine.runs import RunSpec
+    from tui.output.report import run_headless
 
     async def interrupted(self) -> None:
         signal.raise_signal(signal.SIGINT)  # asyncio.run cancels the main task

@@ -8,14 +8,14 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 
 from tests.test_app import run_and_wait, started
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
-from tui.patterns import find
-from tui.runs import RunSpec
-from tui.widgets import heartbeat_panel
-from tui.widgets.heartbeat_panel import BUSY_FPS, CALM_FPS
-from tui.widgets.lag_graph import LagGraph, _mark_runs, _rule
-from tui.widgets.pulse import Pulse
+from tui.engine.runs import RunSpec
+from tui.lessons.demo import demo_target
+from tui.lessons.patterns import find
+from tui.ui.app import LoopbeatApp
+from tui.ui.widgets import heartbeat_panel
+from tui.ui.widgets.heartbeat_panel import BUSY_FPS, CALM_FPS
+from tui.ui.widgets.lag_graph import LagGraph, _mark_runs, _rule
+from tui.ui.widgets.pulse import Pulse
 
 
 class CountingGraph(LagGraph):
@@ -257,7 +257,7 @@ def test_a_plain_row_is_cut_into_the_segments_a_cell_by_cell_row_gives() -> None
 
     from rich.style import Style
 
-    from tui.widgets.lag_graph import (
+    from tui.ui.widgets.lag_graph import (
         BLOCKS,
         SEVERITY_STYLES,
         _colour_spans,

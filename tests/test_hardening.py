@@ -14,11 +14,11 @@ import pytest
 from demoapp.health import inspect_database
 from tests.conftest import send
 from tests.test_app import run_and_wait, started
-from tui.app import LoopbeatApp
-from tui.bench import MAX_RUNS_IN_FLIGHT
-from tui.demo_target import demo_target
-from tui.inprocess import get
-from tui.patterns import PATTERNS
+from tui.engine.bench import MAX_RUNS_IN_FLIGHT
+from tui.engine.inprocess import get
+from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
+from tui.ui.app import LoopbeatApp
 
 MASHABLE = [
     *(p.key for p in PATTERNS),
@@ -171,8 +171,8 @@ def test_no_listening_socket_while_the_app_runs(demo_db: Path) -> None:
     code = f"""
 import asyncio, os
 from pathlib import Path
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
+from tui.ui.app import LoopbeatApp
+from tui.lessons.demo import demo_target
 
 def listening_inodes():
     inodes = set()

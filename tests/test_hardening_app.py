@@ -18,8 +18,8 @@ import pytest
 from textual.content import Content
 
 from tests.test_app import started
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
+from tui.lessons.demo import demo_target
+from tui.ui.app import LoopbeatApp
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ import pytest
 from demoapp.health import inspect_database
 from demoapp.seeding import SeedError, SeedSizes, build_database, check_target
 from tests.test_seeding import ROOT, TINY, digest, run_seed
-from tui.files import write_atomically
+from tui.output.files import write_atomically
 
 SLOW = ("--authors", "1000", "--books", "2000000", "--reviews", "0")
 

@@ -12,10 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tui import heartbeat
-from tui.framenames import FrameNames
-from tui.heartbeat import LoopMonitor
-from tui.loopstats import MonitorCost, Sample, Stall, corrected_lags, percentile
+from tui.instrument import heartbeat
+from tui.instrument.framenames import FrameNames
+from tui.instrument.heartbeat import LoopMonitor
+from tui.instrument.loopstats import (
+    MonitorCost,
+    Sample,
+    Stall,
+    corrected_lags,
+    percentile,
+)
 
 BLOCK = 0.2
 WAIT = 5.0  # ceiling for waiting on an event, never a timing claim
@@ -244,7 +250,7 @@ def test_frames_are_named_briefly_and_project_code_is_told_apart() -> None:
     names = FrameNames([str(root)])
 
     assert names.describe(__file__) == ("tests/test_heartbeat.py", True)
-    assert names.describe(heartbeat.__file__) == ("tui/heartbeat.py", False)
+    assert names.describe(heartbeat.__file__) == ("tui/instrument/heartbeat.py", False)
     assert names.describe(pytest.__file__) == ("pytest/__init__.py", False)
     assert names.describe(str(root / ".venv" / "x.py")) == (".venv/x.py", False)
     assert names.describe(asyncio.__file__) == ("asyncio/__init__.py", False)

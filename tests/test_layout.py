@@ -6,9 +6,9 @@ import pytest
 from textual.widget import Widget
 
 from tests.test_app import feed_heartbeat, frozen_app, sample_result
-from tui.app import LoopbeatApp
-from tui.loopstats import Stall
-from tui.widgets.results import ResultsTable
+from tui.instrument.loopstats import Stall
+from tui.ui.app import LoopbeatApp
+from tui.ui.widgets.results import ResultsTable
 
 SIZES = {"80x24": (80, 24), "110x34": (110, 34), "160x45": (160, 45)}
 SHOWN = {

@@ -9,7 +9,10 @@ import pytest
 
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 
-PROBE = "from tui.memory import limit_malloc_arenas; print(limit_malloc_arenas())"
+PROBE = (
+    "from tui.instrument.memory import limit_malloc_arenas; "
+    "print(limit_malloc_arenas())"
+)
 
 
 def cap_set_in_a_fresh_process(env: dict[str, str]) -> str:
@@ -38,7 +41,7 @@ def test_a_users_own_limit_is_left_alone() -> None:
 def test_freezing_leaves_only_new_objects_to_collect() -> None:
     import gc
 
-    from tui.memory import freeze_survivors
+    from tui.instrument.memory import freeze_survivors
 
     survivor = [object()]
     try:

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from tests.test_app import started
-from tui.app import LoopbeatApp
-from tui.bench import Bench
-from tui.demo_target import demo_target
-from tui.noise import NoiseReport, measure_noise
+from tui.engine.bench import Bench
+from tui.engine.noise import NoiseReport, measure_noise
+from tui.lessons.demo import demo_target
+from tui.ui.app import LoopbeatApp
 
 
 def report(**changes) -> NoiseReport:
@@ -56,8 +56,8 @@ async def test_the_apps_own_start_up_is_not_taken_for_a_busy_machine(
     # readings injected, so the test holds with a CPU hog beside it).
     import time
 
-    from tui import noise
-    from tui.owners import LOOPBEAT, context_of
+    from tui.engine import noise
+    from tui.instrument.owners import LOOPBEAT, context_of
 
     monkeypatch.setattr(noise, "_machine_cpu", lambda: (0.0, 0.0))
     monkeypatch.setattr(noise, "read_thread", lambda native_id: None)
@@ -91,9 +91,9 @@ async def test_the_check_measures_and_keeps_no_runs(demo_db: Path) -> None:
 async def test_a_run_fired_during_the_check_is_not_taken_for_noise(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui import noise
-    from tui.patterns import find
-    from tui.runs import RunSpec
+    from tui.engine import noise
+    from tui.engine.runs import RunSpec
+    from tui.lessons.patterns import find
 
     seconds = []
     idle_second = noise._idle_second
@@ -118,7 +118,7 @@ async def test_a_run_fired_during_the_check_is_not_taken_for_noise(
 async def test_runs_overlapping_every_try_make_the_check_give_up(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui import noise
+    from tui.engine import noise
 
     monkeypatch.setattr(noise, "IDLE_SECONDS", 0.01)
     monkeypatch.setattr(noise, "ATTEMPTS", 3)
@@ -144,7 +144,7 @@ async def test_the_app_says_it_in_its_first_seconds(demo_db: Path, monkeypatch) 
 async def test_the_app_says_when_it_gave_the_check_up(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui import noise
+    from tui.engine import noise
 
     async def never(bench: Bench) -> None:
         return None

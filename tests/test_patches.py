@@ -2,11 +2,11 @@
 
 import asyncio
 
-from tui.bench import Bench
+from tui.engine.bench import Bench
 from tui.engine.hooks import statement_hook
 from tui.engine.patches import process_state
-from tui.patterns import find
-from tui.runs import RunSpec
+from tui.engine.runs import RunSpec
+from tui.lessons.patterns import find
 
 PATCHED_WHILE_RUNNING = (
     "Handle._run",

@@ -3,12 +3,12 @@
 from pathlib import Path
 
 from tests.test_app import run_and_wait, started
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
-from tui.questions import QUESTIONS
-from tui.tour import load_tour
-from tui.widgets.quiz_panel import QuizPanel
-from tui.widgets.tour_panel import TourPanel
+from tui.lessons.demo import demo_target
+from tui.lessons.questions import QUESTIONS
+from tui.lessons.tour import load_tour
+from tui.ui.app import LoopbeatApp
+from tui.ui.widgets.quiz_panel import QuizPanel
+from tui.ui.widgets.tour_panel import TourPanel
 
 
 async def settle(pilot) -> None:
@@ -127,7 +127,7 @@ async def test_the_quiz_hides_what_will_run_until_the_answer(demo_db: Path) -> N
 
 
 async def test_the_code_panel_follows_the_tour_and_the_quiz(demo_db: Path) -> None:
-    from tui.widgets.pattern_detail import SourceView
+    from tui.ui.widgets.pattern_detail import SourceView
 
     app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
@@ -155,8 +155,8 @@ async def test_the_stalls_line_is_highlighted_in_the_code(demo_db: Path) -> None
     from rich.console import Group
     from rich.syntax import Syntax
 
-    from tui.patterns import views_line
-    from tui.widgets.stall_line import worst_stall
+    from tui.lessons.patterns import views_line
+    from tui.ui.widgets.stall_line import worst_stall
 
     app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:

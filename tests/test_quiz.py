@@ -3,10 +3,11 @@
 import pytest
 
 from tests.factories import make_causes, make_result
-from tui import questions as quiz
-from tui.patterns import find
-from tui.questions import QUESTIONS
-from tui.quiz import (
+from tui.engine.runs import RunSpec
+from tui.lessons import questions as quiz
+from tui.lessons.patterns import find
+from tui.lessons.questions import QUESTIONS
+from tui.lessons.quiz import (
     MARGIN,
     SAME_TIME_BELOW,
     SERIAL_FROM,
@@ -15,7 +16,6 @@ from tui.quiz import (
     QuizRound,
     QuizSession,
 )
-from tui.runs import RunSpec
 
 GUARD = "SynchronousOnlyOperation: You cannot call this from an async context"
 RATIO_QUESTIONS = [

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tui.demo_target import demo_target
-from tui.replay import (
+from tui.engine.replay import (
     PAD_SECONDS,
     REPLAY_SECONDS,
     Recording,
@@ -12,7 +11,8 @@ from tui.replay import (
     record,
     run_columns,
 )
-from tui.widgets.replay_panel import time_axis
+from tui.lessons.demo import demo_target
+from tui.ui.widgets.replay_panel import time_axis
 
 
 def make(started: float = 10.0, ended: float = 10.6, **kwargs: object) -> Recording:
@@ -109,9 +109,9 @@ def test_the_time_axis_counts_from_the_run_start() -> None:
 
 async def test_r_replays_the_last_run_and_the_freeze_is_in_it(demo_db) -> None:
     from tests.test_app import run_and_wait, started
-    from tui.app import LoopbeatApp
-    from tui.widgets.lag_graph import LagGraph
-    from tui.widgets.replay_panel import ReplayPanel
+    from tui.ui.app import LoopbeatApp
+    from tui.ui.widgets.lag_graph import LagGraph
+    from tui.ui.widgets.replay_panel import ReplayPanel
 
     app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:
@@ -210,7 +210,7 @@ def test_snapshot_replay_in_the_middle_of_a_freeze(
     snap_compare, demo_db, monkeypatch
 ) -> None:
     from tests.test_app import frozen_app
-    from tui.widgets.replay_panel import ReplayPanel
+    from tui.ui.widgets.replay_panel import ReplayPanel
 
     app = frozen_app(demo_db, monkeypatch)
     recording = a_freeze_recorded()

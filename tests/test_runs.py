@@ -4,11 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.bench import MAX_REQUESTS_IN_FLIGHT, MAX_RUNS_IN_FLIGHT, Bench
-from tui.demo_target import demo_target
-from tui.patterns import PATTERNS, find
-from tui.reservation import RunRefused
-from tui.runs import (
+from tui.engine.bench import MAX_REQUESTS_IN_FLIGHT, MAX_RUNS_IN_FLIGHT, Bench
+from tui.engine.reservation import RunRefused
+from tui.engine.runs import (
     LATENCY_STEPS_MS,
     MAX_BURST,
     MAX_LATENCY_MS,
@@ -16,6 +14,8 @@ from tui.runs import (
     SpecError,
     step_latency,
 )
+from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS, find
 
 # --- RunSpec --------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from tests.test_app import run_and_wait, started
-from tui.app import LoopbeatApp
-from tui.demo_target import demo_target
-from tui.event_notes import EventNotes
-from tui.widgets.replay_panel import ReplayPanel
+from tui.engine.event_notes import EventNotes
+from tui.lessons.demo import demo_target
+from tui.ui.app import LoopbeatApp
+from tui.ui.widgets.replay_panel import ReplayPanel
 
 
 def exported(folder: Path, suffix: str) -> Path:

@@ -7,9 +7,16 @@ read as the machine's doing, never as a system call of the demo.
 
 import pytest
 
-from tui.formatting import describe_stall
-from tui.loopstats import BLOCKED, MACHINE_BUSY, STARVED, WORKING, CauseSplit, Stall
-from tui.stallsplit import names_a_culprit, split_caught, split_unseen
+from tui.instrument.formatting import describe_stall
+from tui.instrument.loopstats import (
+    BLOCKED,
+    MACHINE_BUSY,
+    STARVED,
+    WORKING,
+    CauseSplit,
+    Stall,
+)
+from tui.instrument.stallsplit import names_a_culprit, split_caught, split_unseen
 
 
 def caught(**clocks: float | bool) -> CauseSplit:

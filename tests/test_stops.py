@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tui import stops
-from tui.stops import STOPPED_MIN, StopDetector
+from tui.instrument import stops
+from tui.instrument.stops import STOPPED_MIN, StopDetector
 
 
 class Clocks:
@@ -66,9 +66,9 @@ def test_waking_on_time_is_not_a_stop(clocks: Clocks) -> None:
 CHILD = """
 import asyncio, sys
 from pathlib import Path
-from tui.bench import Bench
-from tui.demo_target import demo_target
-from tui.runs import RunSpec
+from tui.engine.bench import Bench
+from tui.lessons.demo import demo_target
+from tui.engine.runs import RunSpec
 
 async def main():
     async with Bench(demo_target(Path(sys.argv[1]))) as bench:

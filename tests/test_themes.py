@@ -8,7 +8,7 @@ import pytest
 from rich.color import Color as RichColor
 from textual.color import Color
 
-from tui.themes import LOOPBEAT_THEMES, PALETTES
+from tui.ui.themes import LOOPBEAT_THEMES, PALETTES
 
 AA = 4.5
 DIM = 0.66  # Textual blends dim text this far from the background to the text

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from tests.factories import make_causes, make_result
-from tui.patterns import BY_NAME, find
-from tui.runs import RunSpec
-from tui.tour import (
+from tui.engine.runs import RunSpec
+from tui.lessons.patterns import BY_NAME, find
+from tui.lessons.tour import (
     BANNER_FIELDS,
     DEFAULT_TOUR,
     Tour,

@@ -8,12 +8,12 @@ import jsonschema
 import pytest
 
 from tests.factories import STACK, T0, WORKER, make_result, make_session, make_span
-from tui.bench import Bench
-from tui.demo_target import demo_target
-from tui.loopstats import BusyPeriod, Stall
-from tui.runs import RunSpec
-from tui.session import Session
-from tui.trace import chrome_trace
+from tui.engine.bench import Bench
+from tui.engine.runs import RunSpec
+from tui.engine.session import Session
+from tui.instrument.loopstats import BusyPeriod, Stall
+from tui.lessons.demo import demo_target
+from tui.output.trace import chrome_trace
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "data" / "trace_event_format.schema.json").read_text()

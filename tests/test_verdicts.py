@@ -9,8 +9,7 @@ import re
 import pytest
 
 from tests.factories import make_causes, make_result
-from tui.causes import RunCauses
-from tui.verdicts import (
+from tui.engine.verdicts import (
     BLOCKED,
     FROZE,
     HOLD_MIN,
@@ -20,6 +19,7 @@ from tui.verdicts import (
     STARVED,
     judge,
 )
+from tui.instrument.causes import RunCauses
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from rich.text import Text
 
 from tests.factories import make_result
 from tests.test_app import frozen_app, started
-from tui.demo_target import demo_target
-from tui.messages import RunsFinished
-from tui.widgets.versus_panel import (
+from tui.lessons.demo import demo_target
+from tui.ui.messages import RunsFinished
+from tui.ui.widgets.versus_panel import (
     BAR_WIDTH,
     PAIRS,
     VersusPanel,
@@ -49,7 +49,7 @@ def test_the_comparison_line_and_the_big_digits_come_from_the_walls() -> None:
 
 
 async def test_c_opens_it_enter_runs_both_one_after_the_other(demo_db: Path) -> None:
-    from tui.app import LoopbeatApp
+    from tui.ui.app import LoopbeatApp
 
     app = LoopbeatApp(demo_target(demo_db))
     async with started(app) as pilot:

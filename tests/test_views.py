@@ -7,7 +7,7 @@ import os
 import pytest
 
 from tests.conftest import SMALL, send
-from tui.inprocess import get
+from tui.engine.inprocess import get
 
 ALL_BOOKS = [
     "/sync/unguarded",
@@ -175,7 +175,7 @@ async def test_neither_latency_strategy_blocks_the_loop(recorded_app) -> None:
     # the loop beats on while five statements each wait 100 ms.
     from tui.engine.hooks import statement_on_the_loop
     from tui.engine.record import RequestRecorder
-    from tui.heartbeat import LoopMonitor
+    from tui.instrument.heartbeat import LoopMonitor
 
     async with LoopMonitor() as monitor:
         await send(recorded_app, "/gather/orm?n=5", latency_ms=100)

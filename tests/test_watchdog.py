@@ -9,11 +9,11 @@ import itertools
 import threading
 import time
 
-from tui import heartbeat
-from tui.framenames import FrameNames
-from tui.heartbeat import LoopMonitor
-from tui.loopstats import BusyPeriod, Stall
-from tui.stalls import CpuMark, StallWatchdog
+from tui.instrument import heartbeat
+from tui.instrument.framenames import FrameNames
+from tui.instrument.heartbeat import LoopMonitor
+from tui.instrument.loopstats import BusyPeriod, Stall
+from tui.instrument.stalls import CpuMark, StallWatchdog
 
 
 def test_a_stall_the_loop_recorded_is_not_caught_again() -> None:
@@ -117,8 +117,8 @@ def test_an_unseen_stall_the_loop_worked_through_is_not_blamed_on_another_thread
 
 
 def test_a_stall_with_no_stack_names_what_its_run_was_serving() -> None:
-    from tui.formatting import describe_stall
-    from tui.loopstats import CauseSplit
+    from tui.instrument.formatting import describe_stall
+    from tui.instrument.loopstats import CauseSplit
 
     stall = Stall(
         start=0.0,
@@ -149,7 +149,7 @@ async def test_a_stall_is_kept_only_once_whole_and_a_run_waits_for_it(
     # wait for its stalls must last until then.
     import asyncio
 
-    from tui.stalls import StallWatchdog
+    from tui.instrument.stalls import StallWatchdog
 
     explain = StallWatchdog._explain
 
@@ -183,18 +183,18 @@ def test_loopbeats_own_code_is_never_the_projects() -> None:
 
     import demoapp.views
     import tui.engine.hooks
-    import tui.heartbeat
+    import tui.instrument.heartbeat
 
     root = Path(demoapp.views.__file__).resolve().parent.parent
     names = FrameNames([str(root)])
     assert names.describe(demoapp.views.__file__) == ("demoapp/views.py", True)
-    for module in (tui.engine.hooks, tui.heartbeat):
+    for module in (tui.engine.hooks, tui.instrument.heartbeat):
         assert names.describe(module.__file__)[1] is False, module.__name__
 
 
 def test_a_stall_line_never_says_froze_for_a_loop_that_waited_for_a_cpu() -> None:
-    from tui.formatting import describe_stall
-    from tui.loopstats import CauseSplit
+    from tui.instrument.formatting import describe_stall
+    from tui.instrument.loopstats import CauseSplit
 
     stall = Stall(
         start=0.0,
@@ -215,8 +215,8 @@ def test_a_stall_line_never_says_froze_for_a_loop_that_waited_for_a_cpu() -> Non
 def test_a_stall_in_djangos_code_after_the_view_names_what_it_served() -> None:
     # Freeing async for's result as the view returns runs in Django's frame:
     # no line of the project's is on the stack, so the run's URL is named.
-    from tui.formatting import describe_stall
-    from tui.loopstats import CauseSplit
+    from tui.instrument.formatting import describe_stall
+    from tui.instrument.loopstats import CauseSplit
 
     place = "django/core/handlers/base.py:317 in check_response"
     stall = Stall(

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from demoapp.dbpath import db_path_source, default_db_path, resolve_db_path
-from tui.demo_target import demo_target
-from tui.patterns import PATTERNS, find
-from tui.printable import printable
-from tui.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
-from tui.themes import THEME_NAMES
+from tui.engine.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
+from tui.instrument.printable import printable
+from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS, find
+from tui.ui.themes import THEME_NAMES
 
 EXIT_USAGE = 2
 QUIT_DEADLINE = 1.4
@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--tour-file",
         type=Path,
         metavar="TOML",
-        help="your own tour script (default: the packaged tui/tour.toml)",
+        help="your own tour script (default: the packaged tui/lessons/tour.toml)",
     )
     modes = parser.add_argument_group("modes")
     modes.add_argument(
@@ -216,9 +216,9 @@ def run_check(path: Path, source: str = "--db") -> int:
 
 async def _noise(path: Path) -> str:
     """The noise check's sentence, on a bench of its own."""
-    from tui.archive import ArchiveUnavailable
-    from tui.bench import Bench
-    from tui.noise import measure_noise
+    from tui.engine.bench import Bench
+    from tui.engine.noise import measure_noise
+    from tui.instrument.archive import ArchiveUnavailable
 
     try:
         async with Bench(demo_target(path)) as bench:
@@ -271,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.export_dir is not None and not args.export_dir.is_dir():
         parser.error(printable(f"--export-dir: no directory {args.export_dir}"))
     if args.tour_file is not None:
-        from tui.tour import TourError, load_tour
+        from tui.lessons.tour import TourError, load_tour
 
         try:
             load_tour(args.tour_file)
@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     if args.headless:
-        from tui.report import run_headless
+        from tui.output.report import run_headless
 
         export_dir = None
         if args.export:
@@ -327,8 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    from tui.app import LoopbeatApp  # configures Django after its first frame
     from tui.leaving import leave_now
+    from tui.ui.app import LoopbeatApp  # configures Django after its first frame
 
     app = LoopbeatApp(
         demo_target(db_path),

@@ -2,7 +2,7 @@
 
 Every process-wide change the engine makes is here, installed and removed
 together by ``EngineHooks`` (the monitor's own two, ``asyncio.Handle._run``
-and the loop's selector, are ``tui.heartbeat``'s; ``tui.engine.patches``
+and the loop's selector, are ``tui.instrument.heartbeat``'s; ``tui.engine.patches``
 lists them all):
 
 * ``connection_created`` receiver: appends ``statement_hook`` to each new
@@ -39,7 +39,7 @@ from tui.engine.record import (
     RequestRecorder,
     Statement,
 )
-from tui.framenames import FrameNames
+from tui.instrument.framenames import FrameNames
 
 
 def statement_hook(

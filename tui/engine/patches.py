@@ -7,9 +7,9 @@ after it (``tests/test_patches.py``).
 =====================================  =====================================
 change                                 installed and removed by
 =====================================  =====================================
-``asyncio.events.Handle._run``         ``tui.owners.CallbackLedger``, with
+``asyncio.events.Handle._run``         ``tui.instrument.owners.CallbackLedger``, with
                                        the monitor (times every callback)
-the loop's ``_selector``               ``tui.heartbeat.LoopMonitor`` (times
+the loop's ``_selector``               ``tui.instrument.heartbeat.LoopMonitor`` (times
                                        every ``select()``)
 ``asgiref`` ``SyncToAsync.__call__``,  ``tui.engine.hooks.EngineHooks``, with
 ``AsyncToSync.__call__``               the bench (thread hops)
@@ -20,16 +20,16 @@ Django's ``connection_created`` and    the same (every statement through
 each connection's ``execute_wrappers``
 the loop's exception handler           ``AbandonedRequests``, with the bench
                                        (requests cut short at the end)
-``gc.freeze()``                        ``tui.memory``, with the bench
-the root logger's handlers             ``tui.app.LoopbeatApp`` (the events
+``gc.freeze()``                        ``tui.instrument.memory``, with the bench
+the root logger's handlers             ``tui.ui.app.LoopbeatApp`` (the events
                                        panel), on mount and unmount
 SIGTERM and SIGHUP handlers            the app, on the loop (quit cleanly)
-Textual's ``Footer`` watchers          ``tui.widgets.footer`` prunes what
+Textual's ``Footer`` watchers          ``tui.ui.widgets.footer`` prunes what
                                        Textual leaves (its issue #6666)
 =====================================  =====================================
 
 Kept for the life of the process, on purpose: ``mallopt(M_ARENA_MAX)``
-(``tui.memory``: arenas made meanwhile stay), Django's set-up with its
+(``tui.instrument.memory``: arenas made meanwhile stay), Django's set-up with its
 ``DJANGO_SETTINGS_MODULE`` (Django cannot be set up twice), the project's
 root on ``sys.path`` (its modules are imported by then), and the demo's
 ``LOOPBEAT_DB``.

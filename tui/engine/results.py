@@ -3,19 +3,19 @@
 A ``RunResult`` holds what loopbeat recorded of the run's requests (rows,
 statements, threads, hops, errors; ``tui.engine.record``) and what the loop
 felt while they were in flight (lag, stalls, causes, the latency of a
-concurrent ping), and judges it (``tui.verdicts``). Frozen: made once on the
+concurrent ping), and judges it (``tui.engine.verdicts``). Frozen: made once on the
 loop, then only read.
 """
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tui.causes import RunCauses
 from tui.engine.record import RequestRecord
-from tui.loopstats import BLOCKED, WORKING
-from tui.printable import printable
-from tui.runs import RunSpec
-from tui.verdicts import Verdict, judge
+from tui.engine.runs import RunSpec
+from tui.engine.verdicts import Verdict, judge
+from tui.instrument.causes import RunCauses
+from tui.instrument.loopstats import BLOCKED, WORKING
+from tui.instrument.printable import printable
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class RunResult:
     """Other runs in flight whose code held the loop meanwhile (``#41
     sync-unguarded froze 1.08 s``): this run waited for them."""
     stopped: float = 0.0
-    """Seconds of the run the whole process was stopped (``tui.stops``):
+    """Seconds of the run the whole process was stopped (``tui.instrument.stops``):
     nothing it measured then is the demo's, and the verdict says so."""
     thread_hops: int = 0
     """Every thread hop its requests made: Django's and middleware's too."""
@@ -136,7 +136,7 @@ class RunResult:
 
     @property
     def judgement(self) -> Verdict:
-        """What the run did to the loop, judged by cause (``tui.verdicts``)."""
+        """What the run did to the loop, judged by cause (``tui.engine.verdicts``)."""
         return judge(
             self.causes,
             self.error,
@@ -165,7 +165,7 @@ class RunResult:
         """A sentence built from the measurements, never typed in.
 
         An error's message is outside text: its control characters are shown
-        as escapes (``tui.printable``).
+        as escapes (``tui.instrument.printable``).
         """
         return printable(self.judgement.sentence())
 

@@ -1,0 +1,1 @@
+"""What a session leaves behind: the headless report, JSON, CSV, Chrome trace."""
