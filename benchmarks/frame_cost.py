@@ -37,7 +37,7 @@ async def pilot(p):
     await app.workers.wait_for_complete()  # Django set up, warmed up
     await asyncio.sleep(1)
     ledger = app.bench.monitor.ledger
-    spec = RunSpec(find("sleep-await"))
+    spec = RunSpec.of(find("sleep-await"))
     windows, started = [], time.perf_counter()
     before = ledger.totals()["screen"]
     while time.perf_counter() - started < seconds:

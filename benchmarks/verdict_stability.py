@@ -73,12 +73,13 @@ async def headless(db: Path, labels: list[str], runs: int) -> list[dict]:
     from tui.engine.bench import Bench
     from tui.engine.runs import RunSpec
     from tui.lessons.demo import demo_target
+    from tui.lessons.patterns import find
 
     rows = []
     async with Bench(demo_target(db), window=3600) as bench:
         await asyncio.sleep(SETTLE)
         for label in labels:
-            spec = RunSpec.parse(label)
+            spec = RunSpec.parse(label, catalog=find)
             for _ in range(runs):
                 rows.append(summary(await bench.run_now(spec)))
                 await asyncio.sleep(SETTLE)
@@ -103,7 +104,7 @@ async def pilot(p):
     app = p.app
     await app.workers.wait_for_complete()  # Django set up, warmed up
     for label in labels:
-        spec = RunSpec.parse(label)
+        spec = RunSpec.parse(label, catalog=find)
         for _ in range(runs):
             before = app.bench.runs_in_flight
             app.main.pattern_list.select_pattern(spec.pattern)

@@ -57,7 +57,7 @@ def make_result(
     """A plausible run result for ``pattern``, with ``changes`` applied."""
     base = dict(
         number=1,
-        spec=RunSpec(find(pattern), burst, latency_ms, query),
+        spec=RunSpec.of(find(pattern), burst, latency_ms, query),
         status=200,
         rows=1,
         queries=1,

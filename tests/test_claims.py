@@ -64,7 +64,7 @@ async def client(recorded_app) -> AsyncIterator[RunClient]:
 async def test_every_explanation_agrees_with_its_live_verdict(client) -> None:
     wrong = []
     for pattern in PATTERNS:
-        result = await client.run(RunSpec(pattern, latency_ms=0.0))
+        result = await client.run(RunSpec.of(pattern, latency_ms=0.0))
         problem = _agrees(pattern.explanation, result.judgement.kind)
         if problem:
             wrong.append(f"{pattern.name}: {problem} ({result.verdict})")
@@ -90,8 +90,8 @@ async def _median_wall(client: RunClient, spec: RunSpec, tries: int = 3) -> floa
 async def test_gathered_aiosqlite_waits_overlap_as_the_text_says(client) -> None:
     # "with latency five take little longer than one": one after another they
     # would take five round trips, so anything under three is overlap.
-    one = await _median_wall(client, RunSpec(find("gather-native"), 1, 50.0, "n=1"))
-    five = await _median_wall(client, RunSpec(find("gather-native"), 1, 50.0, "n=5"))
+    one = await _median_wall(client, RunSpec.of(find("gather-native"), 1, 50.0, "n=1"))
+    five = await _median_wall(client, RunSpec.of(find("gather-native"), 1, 50.0, "n=5"))
     assert five / one < 3, (one, five)
 
 

@@ -28,7 +28,7 @@ class Runner:
         self.latency_ms = latency_ms
 
     async def run(self, name: str, burst: int = 1, query: str | None = None):
-        spec = RunSpec(find(name), burst, self.latency_ms, query)
+        spec = RunSpec.of(find(name), burst, self.latency_ms, query)
         return await self.client.run(spec)
 
 
@@ -171,7 +171,7 @@ async def test_runner_leaves_no_tasks_behind(recorded_app, asgi_app) -> None:
     async with LoopMonitor() as monitor:
         probe = PingProbe(asgi_app)
         probe.start()
-        spec = RunSpec(find("async-get-count"), 3, 0.0)
+        spec = RunSpec.of(find("async-get-count"), 3, 0.0)
         await demo_client(recorded_app, monitor, probe).run(spec)
         await probe.stop()
     assert asyncio.all_tasks() == before

@@ -151,6 +151,8 @@ def test_ctrl_c_during_a_first_run_says_so_not_zero_runs(demo_db: Path) -> None:
 def test_ctrl_c_during_start_up_says_so(demo_db: Path, monkeypatch, capsys) -> None:
     from tui.engine.bench import Bench
     from tui.engine.runs import RunSpec
+    from tui.lessons.demo import demo_target
+    from tui.lessons.patterns import find
     from tui.output.report import run_headless
 
     async def interrupted(self) -> None:
@@ -158,7 +160,7 @@ def test_ctrl_c_during_start_up_says_so(demo_db: Path, monkeypatch, capsys) -> N
         await asyncio.sleep(30)
 
     monkeypatch.setattr(Bench, "_start", interrupted)
-    spec = RunSpec.parse("sleep-await")
-    assert run_headless([spec], 1, 0.005, demo_db, None) == 130
+    spec = RunSpec.parse("sleep-await", catalog=find)
+    assert run_headless([spec], 1, 0.005, demo_target(demo_db), None) == 130
     out = capsys.readouterr().out
     assert "interrupted during start-up" in out and "nothing was measured" in out

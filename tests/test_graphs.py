@@ -147,7 +147,7 @@ async def test_the_panel_animates_fast_only_while_runs_are_in_flight(
 
         watcher = asyncio.create_task(watch_rate())
         # Two calibration sleeps of 100 ms, awaited: long enough to be seen.
-        assert app.request_runs([RunSpec(find("sleep-await"), 3)])
+        assert app.request_runs([RunSpec.of(find("sleep-await"), 3)])
         await app.workers.wait_for_complete()
         await pilot.pause()
         watcher.cancel()

@@ -106,7 +106,7 @@ async def test_a_run_fired_during_the_check_is_not_taken_for_noise(
     async with Bench(demo_target(demo_db)) as bench:
         checking = asyncio.create_task(measure_noise(bench))
         await asyncio.sleep(0.3)  # inside the first idle second
-        blocked = await bench.run_now(RunSpec(find("sleep-block")))
+        blocked = await bench.run_now(RunSpec.of(find("sleep-block")))
         assert blocked.loop_max_lag >= 0.09  # it did block the loop
         measured = await checking
     # The second it blocked was listened to again, and the block not kept.

@@ -29,8 +29,8 @@ async def test_every_process_wide_change_is_undone_when_the_engine_stops(
     async with Bench(demo) as bench:
         # A guard-lifted run opens a connection on this thread, so its
         # execute_wrappers are among what is read.
-        await bench.run_now(RunSpec(find("sync-unguarded")))
-        await bench.run_now(RunSpec(find("native-driver")))
+        await bench.run_now(RunSpec.of(find("sync-unguarded")))
+        await bench.run_now(RunSpec.of(find("native-driver")))
         during = process_state(loop)
         assert bench.hooks is not None
         hooked = bench.hooks.hooked_connections

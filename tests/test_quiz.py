@@ -51,7 +51,7 @@ def test_every_run_sets_its_own_latency() -> None:
 
 def test_a_question_refuses_a_run_without_its_own_latency() -> None:
     with pytest.raises(ValueError, match="its own latency"):
-        Question("?", ("a", "b"), (RunSpec(find("async-for")),), lambda r: 0, str)
+        Question("?", ("a", "b"), (RunSpec.of(find("async-for")),), lambda r: 0, str)
 
 
 def test_a_question_needs_two_to_four_choices() -> None:

@@ -23,11 +23,15 @@ from tui.lessons.patterns import PATTERNS, find
 @pytest.mark.parametrize(
     ("spec", "label", "url"),
     [
-        (RunSpec(find("async-for")), "async-for", "/async/iterate"),
-        (RunSpec(find("async-for"), 5), "async-for:5", "/async/iterate"),
-        (RunSpec(find("gather-orm"), query="n=1"), "gather-orm?n=1", "/gather/orm?n=1"),
+        (RunSpec.of(find("async-for")), "async-for", "/async/iterate"),
+        (RunSpec.of(find("async-for"), 5), "async-for:5", "/async/iterate"),
         (
-            RunSpec(find("gather-native"), 3, query="n=2"),
+            RunSpec.of(find("gather-orm"), query="n=1"),
+            "gather-orm?n=1",
+            "/gather/orm?n=1",
+        ),
+        (
+            RunSpec.of(find("gather-native"), 3, query="n=2"),
             "gather-native?n=2:3",
             "/gather/native?n=2",
         ),
@@ -36,14 +40,14 @@ from tui.lessons.patterns import PATTERNS, find
 def test_a_label_names_the_run_and_reads_back(spec: RunSpec, label: str, url: str):
     assert spec.label == label
     assert spec.url == url
-    assert RunSpec.parse(label) == spec
+    assert RunSpec.parse(label, catalog=find) == spec
 
 
 def test_every_pattern_round_trips_through_its_label() -> None:
     for pattern in PATTERNS:
         for burst in (1, MAX_BURST):
-            spec = RunSpec(pattern, burst)
-            assert RunSpec.parse(spec.label) == spec
+            spec = RunSpec.of(pattern, burst)
+            assert RunSpec.parse(spec.label, catalog=find) == spec
 
 
 @pytest.mark.parametrize(
@@ -59,19 +63,19 @@ def test_every_pattern_round_trips_through_its_label() -> None:
 )
 def test_a_bad_label_is_refused_with_a_reason(text: str, message: str) -> None:
     with pytest.raises(SpecError, match=message.replace("?", r"\?")):
-        RunSpec.parse(text)
+        RunSpec.parse(text, catalog=find)
 
 
 @pytest.mark.parametrize("latency", [-1, MAX_LATENCY_MS + 1, float("nan"), True, "5"])
 def test_a_bad_latency_is_refused(latency) -> None:
     with pytest.raises(SpecError, match="latency must be 0 to 5000 ms"):
-        RunSpec(find("async-for"), latency_ms=latency)
+        RunSpec.of(find("async-for"), latency_ms=latency)
 
 
 def test_latency_is_filled_in_only_where_it_is_missing() -> None:
-    own = RunSpec(find("gather-orm"), latency_ms=50)
+    own = RunSpec.of(find("gather-orm"), latency_ms=50)
     assert own.at_latency(5) is own
-    assert RunSpec(find("gather-orm")).at_latency(5).latency_ms == 5.0
+    assert RunSpec.of(find("gather-orm")).at_latency(5).latency_ms == 5.0
 
 
 def test_latency_steps_up_and_down_and_stops_at_the_ends() -> None:
@@ -99,12 +103,14 @@ def bench(latency_ms: float = 0.0) -> Bench:
 
 def test_a_bench_that_has_not_started_refuses_runs() -> None:
     with pytest.raises(RunRefused, match="still starting up"):
-        Bench(demo_target(Path("unused.sqlite3"))).reserve([RunSpec(find("async-for"))])
+        Bench(demo_target(Path("unused.sqlite3"))).reserve(
+            [RunSpec.of(find("async-for"))]
+        )
 
 
 def test_room_is_taken_when_runs_are_accepted_and_given_back_once() -> None:
     session = bench()
-    spec = RunSpec(find("async-for"))
+    spec = RunSpec.of(find("async-for"))
     taken = [session.reserve([spec]) for _ in range(MAX_RUNS_IN_FLIGHT)]
     assert session.runs_in_flight == MAX_RUNS_IN_FLIGHT
     with pytest.raises(RunRefused, match="runs already in flight"):
@@ -117,16 +123,16 @@ def test_room_is_taken_when_runs_are_accepted_and_given_back_once() -> None:
 
 def test_bursts_count_per_request() -> None:
     session = bench()
-    session.reserve([RunSpec(find("async-for"), MAX_BURST)])
+    session.reserve([RunSpec.of(find("async-for"), MAX_BURST)])
     assert session.requests_in_flight == MAX_REQUESTS_IN_FLIGHT
     with pytest.raises(RunRefused, match="requests already in flight"):
-        session.reserve([RunSpec(find("async-for"), 1)])
+        session.reserve([RunSpec.of(find("async-for"), 1)])
 
 
 def test_a_reservation_fills_in_the_sessions_latency() -> None:
     session = bench(latency_ms=20)
     mine, own = session.reserve(
-        [RunSpec(find("gather-orm")), RunSpec(find("gather-orm"), latency_ms=50)]
+        [RunSpec.of(find("gather-orm")), RunSpec.of(find("gather-orm"), latency_ms=50)]
     ).specs
     assert (mine.latency_ms, own.latency_ms) == (20, 50)
     session.latency_ms = 100

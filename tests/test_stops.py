@@ -69,10 +69,11 @@ from pathlib import Path
 from tui.engine.bench import Bench
 from tui.lessons.demo import demo_target
 from tui.engine.runs import RunSpec
+from tui.lessons.patterns import find
 
 async def main():
     async with Bench(demo_target(Path(sys.argv[1]))) as bench:
-        spec = RunSpec.parse(sys.argv[2], latency_ms=float(sys.argv[3]))
+        spec = RunSpec.parse(sys.argv[2], latency_ms=float(sys.argv[3]), catalog=find)
         reservation = bench.reserve([spec])
         started = lambda number, spec: print("started", flush=True)
         result = await bench.run(reservation.specs[0], on_start=started)

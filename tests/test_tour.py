@@ -29,7 +29,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def steps(*names: str) -> tuple[TourStep, ...]:
-    return tuple(TourStep(caption=name, spec=RunSpec(find(name))) for name in names)
+    return tuple(TourStep(caption=name, spec=RunSpec.of(find(name))) for name in names)
 
 
 # --- the packaged script ---------------------------------------------------------

@@ -13,6 +13,7 @@ from tui.engine.runs import RunSpec
 from tui.engine.session import Session
 from tui.instrument.loopstats import BusyPeriod, Stall
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import find
 from tui.output.trace import chrome_trace
 
 SCHEMA = json.loads(
@@ -263,7 +264,7 @@ async def test_a_real_sessions_trace_passes_the_schema(demo_db) -> None:
             "gather-native",
             "sleep-block",
         ):
-            await bench.run_now(RunSpec.parse(label))
+            await bench.run_now(RunSpec.parse(label, catalog=find))
         session = bench.snapshot()
     trace = json.loads(json.dumps(chrome_trace(session)))
 

@@ -46,7 +46,7 @@ def spec_list(text: str) -> list[RunSpec]:
     """
     try:
         specs = [
-            RunSpec.parse(item)
+            RunSpec.parse(item, catalog=find)
             for item in filter(None, (part.strip() for part in text.split(",")))
         ]
     except SpecError as error:
@@ -58,7 +58,9 @@ def spec_list(text: str) -> list[RunSpec]:
 
 def default_specs() -> list[RunSpec]:
     """Every pattern once, then a burst of the async ORM."""
-    return [RunSpec(p) for p in PATTERNS] + [RunSpec(find("async-for"), DEFAULT_BURST)]
+    return [RunSpec.of(p) for p in PATTERNS] + [
+        RunSpec.of(find("async-for"), DEFAULT_BURST)
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,6 @@ from tui.engine.runs import RunSpec
 from tui.engine.verdicts import KEPT_BEATING
 from tui.instrument.formatting import format_seconds
 from tui.instrument.threadtimes import read_thread
-from tui.lessons.patterns import find
 
 IDLE_SECONDS = 1.0
 CONTROL_RUNS = 3
@@ -155,7 +154,7 @@ async def measure_noise(bench: Bench) -> NoiseReport | None:
         idle = await _idle_second(bench)
         if undisturbed:
             break
-    control = RunSpec(find("sleep-await"), latency_ms=0.0)
+    control = RunSpec(bench.target.control_path, latency_ms=0.0)
     kept = done = 0
     while done < CONTROL_RUNS:
         attempts += 1

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.engine.inprocess import get
+from tui.engine.wrapper import EXTENSION
 from tui.instrument.owners import LOOPBEAT, context_of
 
+LOOPBEAT_SENT = {EXTENSION: None}
+"""Marks a ping as loopbeat's, unrecorded: the wrapper answers its own ping path."""
 MAX_PINGS_IN_FLIGHT = 4
 """The probe stops sending while this many of its pings are unanswered."""
 
@@ -125,7 +128,9 @@ class PingProbe:
 
     async def _ping(self, due: float) -> None:
         try:
-            response = await get(self.app, self.path, host=self.host)
+            response = await get(
+                self.app, self.path, host=self.host, extensions=LOOPBEAT_SENT
+            )
         except Exception:  # one failed ping must not stop the probe
             return
         sample = PingSample(due, response.received - due)

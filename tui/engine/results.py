@@ -102,13 +102,13 @@ class RunResult:
 
     @property
     def pattern(self) -> str:
-        """The catalog name of the pattern that ran."""
-        return self.spec.pattern.name
+        """The catalog name of the pattern that ran, else its request."""
+        return self.spec.pattern.name if self.spec.pattern else self.spec.name
 
     @property
     def title(self) -> str:
-        """The pattern's title."""
-        return self.spec.pattern.title
+        """The pattern's title, else its request."""
+        return self.spec.title
 
     @property
     def hop_callers(self) -> tuple[tuple[str, int], ...]:

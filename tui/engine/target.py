@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.engine.wrapper import CONTROL_PATH, PING_PATH
+
 SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
 
 
@@ -32,10 +34,11 @@ class Target:
         project_root: The directory holding the project's code: put on
             ``sys.path`` as ``manage.py`` does, and the root stall lines are
             named from (``blog/views.py:42``).
-        ping_path: What the ping probe requests, as another user would.
-        control_path: A view that awaits for a moment and must keep the loop
-            beating: the noise check's control case. None: the check runs
-            the idle second alone.
+        ping_path: What the ping probe requests, as another user would; by
+            default loopbeat's own path, answered before the project.
+        control_path: A request that awaits for a moment and must keep the
+            loop beating: the noise check's control case; by default
+            loopbeat's own, answered before the project.
         warm_up: Paths requested once before the first run, so Django's
             first-use compilation is not measured.
         rows_from: Reads the rows a response reports, where the target's own
@@ -49,8 +52,8 @@ class Target:
     name: str
     settings_module: str
     project_root: Path
-    ping_path: str
-    control_path: str | None = None
+    ping_path: str = PING_PATH
+    control_path: str = CONTROL_PATH
     warm_up: tuple[str, ...] = ()
     rows_from: Callable[[bytes], int | None] | None = None
     prepare: Callable[[], None] | None = None

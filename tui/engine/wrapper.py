@@ -9,6 +9,7 @@ pass straight through. The lifespan protocol, which Django cannot host
 (``ASGIHandler`` raises for anything but ``http``), is answered here.
 """
 
+import asyncio
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -17,6 +18,14 @@ from tui.engine.record import CURRENT, RequestRecorder
 
 EXTENSION = "loopbeat"
 """The key under ``scope["extensions"]`` that carries a request's recorder."""
+PING_PATH = "/__loopbeat__/ping"
+"""Answered here, not by the project, for a target without a trivial view
+of its own to ping: the latency another request feels before Django."""
+CONTROL_PATH = "/__loopbeat__/control"
+"""Answered here after ``await asyncio.sleep(CONTROL_WAIT)``: the noise
+check's control case, which must keep the loop beating on any project."""
+CONTROL_WAIT = 0.1
+_OWN_PATHS = (PING_PATH, CONTROL_PATH)
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -69,6 +78,11 @@ class RecordingApp:
         if scope["type"] == "lifespan":
             await _answer_lifespan(receive, send)
             return
+        if scope.get("path") in _OWN_PATHS and EXTENSION in (
+            scope.get("extensions") or {}
+        ):
+            await _answer_own(scope["path"], send)
+            return
         recorder = recorder_of(scope)
         if recorder is None:
             await self.app(scope, receive, send)
@@ -85,6 +99,14 @@ class RecordingApp:
             await self.app(scope, receive, send)
         finally:
             CURRENT.reset(token)
+
+
+async def _answer_own(path: str, send: Send) -> None:
+    """loopbeat's own two paths, answered without the project."""
+    if path == CONTROL_PATH:
+        await asyncio.sleep(CONTROL_WAIT)
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _answer_lifespan(receive: Receive, send: Send) -> None:

@@ -10,6 +10,10 @@ import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.engine.runs import RunSpec
 
 
 def _views_file() -> Path:
@@ -290,6 +294,11 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 BY_NAME = {pattern.name: pattern for pattern in PATTERNS}
+
+
+def pattern_of(spec: "RunSpec") -> Pattern | None:
+    """The catalog pattern a run is, if it is one (a typed URL is not)."""
+    return spec.pattern if isinstance(spec.pattern, Pattern) else None
 
 
 def find(name: str) -> Pattern:

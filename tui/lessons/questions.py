@@ -30,7 +30,7 @@ def run(
     name: str, burst: int = 1, latency_ms: float = 0.0, query: str | None = None
 ) -> RunSpec:
     """A question's run: self-contained, so its latency is always its own."""
-    return RunSpec(find(name), burst, latency_ms, query)
+    return RunSpec.of(find(name), burst, latency_ms, query)
 
 
 # Sync ORM in an async view.

@@ -188,7 +188,7 @@ def _parse_step(table: Any, where: str) -> TourStep:
         known = ", ".join(BY_NAME)
         raise TourError(f"{where}: unknown pattern {name!r}; known patterns: {known}")
     try:
-        spec = RunSpec(BY_NAME[name], table.get("burst", 1), table.get("latency_ms"))
+        spec = RunSpec.of(BY_NAME[name], table.get("burst", 1), table.get("latency_ms"))
     except SpecError as error:
         raise TourError(f"{where}: {error}") from None
     banner = table.get("banner")

@@ -200,7 +200,7 @@ class MainScreen(Screen[None]):
         """A row for the run, a mark on the graph, and a line in the events."""
         self.results_table.add_running(number, spec.label)
         self.heartbeat.mark_run(number, self._clock())
-        blocks = " (blocks the loop on purpose)" if spec.pattern.blocks_loop else ""
+        blocks = " (blocks the loop on purpose)" if spec.blocks_loop else ""
         self.events.add(f"#{number} {spec.label}: GET {spec.url}{blocks}")
 
     def run_finished(self, result: RunResult) -> None:
@@ -288,22 +288,24 @@ class MainScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#patterns")
     def _pattern_selected(self, event: OptionList.OptionSelected) -> None:
-        self.post_message(RunRequested((RunSpec(find(event.option.id or "")),)))
+        self.post_message(RunRequested((RunSpec.of(find(event.option.id or "")),)))
 
     def action_run(self, name: str) -> None:
         """Select and run the pattern called ``name``."""
         pattern = find(name)
         self.pattern_list.select_pattern(pattern)
-        self.post_message(RunRequested((RunSpec(pattern),)))
+        self.post_message(RunRequested((RunSpec.of(pattern),)))
 
     def action_run_selected(self) -> None:
         """Run the highlighted pattern."""
-        self.post_message(RunRequested((RunSpec(self.pattern_list.selected_pattern),)))
+        self.post_message(
+            RunRequested((RunSpec.of(self.pattern_list.selected_pattern),))
+        )
 
     def action_burst(self) -> None:
         """Fire the selected pattern as concurrent requests."""
         pattern = self.pattern_list.selected_pattern
-        self.post_message(RunRequested((RunSpec(pattern, self.burst),)))
+        self.post_message(RunRequested((RunSpec.of(pattern, self.burst),)))
 
     def action_tour(self) -> None:
         """Open the guided tour (space runs each step, esc leaves)."""

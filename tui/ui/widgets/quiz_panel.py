@@ -7,6 +7,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from tui.lessons.patterns import pattern_of
 from tui.lessons.questions import QUESTIONS
 from tui.lessons.quiz import CannotJudge, QuizRound, QuizSession
 from tui.ui.messages import (
@@ -67,7 +68,7 @@ class QuizPanel(Static, can_focus=True):
             return
         round_, question = self.round, self.round.question
         # The code would give the answer away: shown only once it is out.
-        shown = question.specs[0].pattern if round_.revealed else None
+        shown = pattern_of(question.specs[0]) if round_.revealed else None
         self.post_message(PatternShown(shown))
         text = Text()
         total = len(self.session.questions)

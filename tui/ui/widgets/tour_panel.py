@@ -7,6 +7,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from tui.lessons.patterns import pattern_of
 from tui.lessons.tour import Tour, TourAction
 from tui.ui.messages import (
     BlankScreen,
@@ -57,10 +58,10 @@ class TourPanel(Static, can_focus=True):
         if self.tour is None:
             return
         tour, step = self.tour, self.tour.step
-        self.post_message(PatternShown(step.spec.pattern))
+        self.post_message(PatternShown(pattern_of(step.spec)))
         text = Text()
         text.append(f"Step {tour.number} of {len(tour.steps)}: ", style="bold")
-        text.append(step.spec.pattern.title, style="bold cyan")
+        text.append(step.spec.title, style="bold cyan")
         if step.spec.burst > 1:
             text.append(f" x{step.spec.burst}", style="bold cyan")
         if step.spec.latency_ms is not None:

@@ -20,7 +20,7 @@ from textual.widgets import Digits, Static
 from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
 from tui.instrument.formatting import format_seconds
-from tui.lessons.patterns import find
+from tui.lessons.patterns import find, pattern_of
 from tui.ui.messages import (
     BlankScreen,
     PatternShown,
@@ -117,7 +117,7 @@ class VersusSide(Vertical):
     def show(self, spec: RunSpec, result: RunResult | None, figures: Text) -> None:
         """Draw ``spec``'s side: its title, and ``result``'s figures if it ran."""
         title = Text(f" {spec.label} ", style="bold reverse")
-        title.append(f" {spec.pattern.title}", style="bold")
+        title.append(f" {spec.title}", style="bold")
         self.query_one(".versus-title", Static).update(title)
         digits, unit = big_wall(result.wall) if result is not None else ("", "")
         self.query_one(Digits).update(digits)
@@ -164,7 +164,7 @@ class VersusPanel(Vertical, can_focus=True):
     def specs(self) -> tuple[RunSpec, RunSpec]:
         """The two runs of the pair shown now."""
         first, second = PAIRS[self.pair]
-        return RunSpec(find(first)), RunSpec(find(second))
+        return RunSpec.of(find(first)), RunSpec.of(find(second))
 
     def start(self) -> None:
         """Show the first pair, not yet run."""
@@ -176,7 +176,7 @@ class VersusPanel(Vertical, can_focus=True):
             return
         self.pair = pair % len(PAIRS)
         self.results = ()
-        self.post_message(PatternShown(self.specs[0].pattern))
+        self.post_message(PatternShown(pattern_of(self.specs[0])))
         self.redraw()
 
     def redraw(self) -> None:
