@@ -154,7 +154,7 @@ class LoopbeatApp(App[None]):
             loop.add_signal_handler(number, self.exit, None, 128 + number)
         self._log_handler = EventLogHandler(self)
         logging.getLogger().addHandler(self._log_handler)
-        self._show_latency()
+        self.watch(self.main, "presented_latency", self._show_latency)
         if self.live:
             self.run_worker(self._start_bench(), group="start", exit_on_error=False)
         else:
@@ -215,10 +215,19 @@ class LoopbeatApp(App[None]):
             end_by(self.quit_deadline, return_code)
         super().exit(result, return_code, message)
 
-    def _show_latency(self) -> None:
+    def _show_latency(self, _: object = None) -> None:
+        # The latency first: a narrow header cuts its end, and the latency is
+        # what the room needs to read the figures.
+        keys = self.bench.latency_ms
+        presented = self.main.presented_latency
+        if presented is None or presented[0] == keys:
+            latency = f"simulated latency {keys:g} ms"
+        else:
+            step, whose = presented
+            latency = f"simulated latency {step:g} ms for {whose}, {keys:g} for keys"
         self.sub_title = (
-            f"Django {self.bench.django_version} · {self.bench.db_path.name} · "
-            f"simulated latency {self.bench.latency_ms:g} ms"
+            f"{latency} · Django {self.bench.django_version} · "
+            f"{self.bench.db_path.name}"
         )
 
     # --- from the instruments, down to the screen -----------------------------------
@@ -232,21 +241,24 @@ class LoopbeatApp(App[None]):
     @on(RunRequested)
     def _run_requested(self, message: RunRequested) -> None:
         message.stop()
-        self.request_runs(message.specs, message.reply_to)
+        self.request_runs(message.specs, message.reply_to, message.token)
 
     def request_runs(
-        self, specs: Sequence[RunSpec], reply_to: MessagePump | None = None
+        self,
+        specs: Sequence[RunSpec],
+        reply_to: MessagePump | None = None,
+        token: object = None,
     ) -> bool:
         """Start ``specs`` (one after another) unless the bench refuses.
 
         Returns whether they were accepted (see ``RunDesk.request``).
         """
-        return self.desk.request(specs, reply_to)
+        return self.desk.request(specs, reply_to, token)
 
     @on(PresenterClosed)
     def _presenter_closed(self, message: PresenterClosed) -> None:
         message.stop()
-        self.main.close_presenters()
+        self.main.leave_presenter()
 
     @on(ReplayRequested)
     def _replay_requested(self, message: ReplayRequested) -> None:

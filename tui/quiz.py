@@ -64,6 +64,8 @@ class Question:
     """A few words for a list of questions."""
     repeat: int = 1
     """Runs of each spec: timing questions compare medians of several."""
+    bands: tuple[str, ...] = ()
+    """What decides each choice, shown beside it (``< 2x``), or nothing."""
 
     @property
     def runs(self) -> tuple[RunSpec, ...]:
@@ -96,6 +98,8 @@ class Question:
             raise ValueError(f"a question needs a run: {self.prompt!r}")
         if any(spec.latency_ms is None for spec in self.specs):
             raise ValueError(f"every run needs its own latency: {self.prompt!r}")
+        if self.bands and len(self.bands) != len(self.choices):
+            raise ValueError(f"one band per choice, or none: {self.prompt!r}")
 
 
 class QuizRound:
@@ -262,6 +266,13 @@ def explain_ratio(
     return explain
 
 
+RATIO_BANDS = (
+    f"< {SAME_TIME_BELOW:g}x",
+    f"{SAME_TIME_BELOW:g}-{SERIAL_FROM:g}x",
+    f"≥ {SERIAL_FROM:g}x",
+)
+"""The ratios ``ratio_choice`` gives each of the three choices, written from
+its own lines, so what is shown is what decides."""
 RATIO_CHOICES = (
     "About the same time: they overlap",
     "Somewhere in between",

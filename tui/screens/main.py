@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
@@ -51,6 +52,11 @@ LATENCY_KEYS = Binding.Group("Latency", compact=True)
 
 class MainScreen(Screen[None]):
     """Everything a presenter needs on one screen."""
+
+    presented_latency: var[tuple[float, str] | None] = var(None)
+    """The latency the runs in front of the room have when they set their own
+    (a tour step's, a pair's, a question's), and whose it is ("this step");
+    None while the presenter's own (``+``/``-``) applies. The header shows it."""
 
     # In the footer's order: what a presenter needs most first, and Quit
     # early, so narrow terminals show it too. "app." actions are the app's.
@@ -234,30 +240,75 @@ class MainScreen(Screen[None]):
         self.stall_line.result = None
         self.events.add("cleared")
 
-    def open_presenter(self, kind: type[PanelT]) -> PanelT:
-        """Show the tour or quiz panel, mounting it on first use."""
+    def presenter(self, kind: type[PanelT]) -> PanelT | None:
+        """The panel of ``kind`` if it was ever opened (it keeps its place)."""
+        found = self.query(kind)
+        return found.first() if found else None
+
+    def _in_front(self) -> Widget | None:
+        """The presenter panel shown now, if any."""
+        return next((p for p in self.query(".presenter") if p.display), None)
+
+    def open_presenter(self, kind: type[PanelT], *, detour: bool = False) -> PanelT:
+        """Show a presenter panel (tour, quiz, head to head, replay).
+
+        A ``detour`` (the replay, head to head) opened over the tour or the
+        quiz returns to it when it is left, at the same step, with what it
+        measured and the room's votes.
+        """
         # Mounted once and then only shown and hidden: a panel made per tour
         # lap grew memory in the soak.
-        self.close_presenters()
-        found = self.query(kind)
-        panel = found.first() if found else kind()
-        if not found:
+        front = self._in_front()
+        if not detour:
+            self._lesson = None
+        elif front is not None and not getattr(front, "DETOUR", False):
+            self._lesson = front
+        self._hide_presenters()
+        panel = self.presenter(kind)
+        if panel is None:
+            panel = kind()
             self.mount(panel)
+        self._show_presenter(panel)
+        return panel
+
+    def _show_presenter(self, panel: Widget) -> None:
         panel.display = True
         self.add_class("presenting")
         panel.focus()
-        return panel
+
+    _lesson: Widget | None = None
+    """The tour or quiz panel a detour in front of it returns to."""
+
+    def leave_presenter(self) -> None:
+        """The panel in front is done: back to the lesson it interrupted, if any."""
+        lesson, self._lesson = self._lesson, None
+        if lesson is None or lesson is self._in_front():
+            self.close_presenters()
+            return
+        self._hide_presenters()
+        self._show_presenter(lesson)
+        resume = getattr(lesson, "resume", None)
+        if resume is not None:
+            resume()
 
     def toggle_blank(self) -> None:
         """Black out the whole screen, or bring it back (measuring goes on)."""
         blank = self.query_one("#blank")
         blank.display = not blank.display
 
-    def close_presenters(self) -> None:
-        """Hide the tour and quiz panels; the pattern list takes focus back."""
+    def _hide_presenters(self) -> None:
         for panel in self.query(".presenter"):
             panel.display = False
+
+    def close_presenters(self) -> None:
+        """Hide every presenter panel; the pattern list takes focus back.
+
+        The panels keep their place: ``o``, ``z`` and ``c`` resume there.
+        """
+        self._lesson = None
+        self._hide_presenters()
         self.remove_class("presenting")
+        self.presented_latency = None
         self.pattern_list.focus()
         self.show_pattern(self.pattern_list.selected_pattern)
 
@@ -277,9 +328,14 @@ class MainScreen(Screen[None]):
 
     @on(PatternShown)
     def _pattern_shown(self, message: PatternShown) -> None:
-        # From the tour and the quiz: the panels follow what they talk about.
+        # From the tour and the quiz: the panels follow what they talk about,
+        # and the header says the latency their runs have.
         message.stop()
         self.show_pattern(message.pattern)
+        if message.latency_ms is None:
+            self.presented_latency = None
+        else:
+            self.presented_latency = (message.latency_ms, message.latency_of)
 
     @on(OptionList.OptionSelected, "#patterns")
     def _pattern_selected(self, event: OptionList.OptionSelected) -> None:
@@ -301,10 +357,14 @@ class MainScreen(Screen[None]):
         self.post_message(RunRequested((RunSpec(pattern, self.burst),)))
 
     def action_tour(self) -> None:
-        """Open the guided tour (space runs each step, esc leaves)."""
+        """Open the guided tour where it was left (space runs each step)."""
         from tui.tour import Tour, TourError, load_tour
         from tui.widgets.tour_panel import TourPanel
 
+        panel = self.presenter(TourPanel)
+        if panel is not None and panel.tour is not None:
+            self.open_presenter(TourPanel).resume()
+            return
         try:
             tour = Tour(load_tour(self.tour_path))
         except TourError as error:
@@ -313,16 +373,16 @@ class MainScreen(Screen[None]):
         self.open_presenter(TourPanel).start(tour)
 
     def action_quiz(self) -> None:
-        """Open the predict-then-run quiz."""
+        """Open the predict-then-run quiz where it was left."""
         from tui.widgets.quiz_panel import QuizPanel
 
-        self.open_presenter(QuizPanel).start()
+        self.open_presenter(QuizPanel).resume()
 
     def action_versus(self) -> None:
         """Open the head-to-head view: two patterns, one scale."""
         from tui.widgets.versus_panel import VersusPanel
 
-        self.open_presenter(VersusPanel).start()
+        self.open_presenter(VersusPanel, detour=True).resume()
 
     def action_replay(self) -> None:
         """Ask for the last run again, in slow motion."""
@@ -333,7 +393,8 @@ class MainScreen(Screen[None]):
         from tui.widgets.replay_panel import ReplayPanel
 
         linear = self.query_one("#lag-graph", LagGraph).linear
-        self.open_presenter(ReplayPanel).play(recording, linear=linear)
+        panel = self.open_presenter(ReplayPanel, detour=True)
+        panel.play(recording, linear=linear)
 
     def action_blank(self) -> None:
         """Black out the screen for a moment of the talk (``.`` again to return)."""
