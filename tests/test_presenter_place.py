@@ -220,3 +220,28 @@ async def test_enter_runs_the_current_tour_step_again(
         await pilot.pause()
         assert panel.tour.number == 1
         assert panel.tour.result is not None and panel.tour.result is not first
+
+
+async def test_the_quiz_shows_the_real_vote_range_and_the_ratio_bands(
+    demo_db: Path, monkeypatch
+) -> None:
+    from tui.quiz import SAME_TIME_BELOW, SERIAL_FROM
+
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        Requests(app)
+        await pilot.pause()
+        await pilot.press("z")
+        panel = app.main.query_one(QuizPanel)
+        for question in QUESTIONS:
+            text = str(panel.render())
+            assert f"1-{len(question.choices)}: a vote" in text, question.prompt
+            assert "1-4: a vote" not in text or len(question.choices) == 4
+            if question.bands:
+                assert f"< {SAME_TIME_BELOW:g}x" in text
+                assert f"{SAME_TIME_BELOW:g}-{SERIAL_FROM:g}x" in text
+                assert f"≥ {SERIAL_FROM:g}x" in text
+            await pilot.press("n")
+        # Votes past the choices are not counted.
+        await pilot.press("home", "4")
+        assert panel.round.total == 0

@@ -10,6 +10,7 @@ from tui.patterns import find
 from tui.quiz import (
     GUARD_ERROR,
     OVERLAP_OUTCOMES,
+    RATIO_BANDS,
     RATIO_CHOICES,
     CannotJudge,
     Question,
@@ -23,6 +24,7 @@ from tui.quiz import (
     succeeded,
 )
 from tui.runs import RunSpec
+from tui.verdicts import STARVED
 
 
 def run(
@@ -136,6 +138,7 @@ GATHER_ORM = Question(
         run("gather-orm", latency_ms=50, query="n=5"),
     ),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.queries, "gathered query", "gathered queries"),
@@ -155,6 +158,7 @@ CONCURRENT_REQUESTS = Question(
         run("async-get-count", burst=5, latency_ms=50),
     ),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.burst, "concurrent request", "concurrent requests"),
@@ -174,6 +178,7 @@ GATHER_NATIVE = Question(
         run("gather-native", latency_ms=50, query="n=5"),
     ),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.queries, "gathered count", "gathered counts"),
@@ -195,6 +200,7 @@ CPU_BOUND_BURST = Question(
     ),
     specs=(run("async-for"), run("async-for", burst=5)),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=2,
     explain=explain_ratio(
         lambda r: plural(r.burst, "concurrent request", "concurrent requests"),
@@ -275,11 +281,24 @@ def _explain_sync_view(results: Results) -> str:
         return f"Django raised {GUARD_ERROR} after {format_seconds(result.wall)}"
     succeeded(results)
     view = ", ".join(result.view_threads) or "an unknown thread"
-    return (
-        f"the view ran on {view} and its queries {on_threads(result.query_threads)}"
-        f"; the loop {result.verdict.removeprefix('loop ')}, worst lag "
-        f"{format_seconds(result.loop_max_lag)}"
-    )
+    where = f"the view ran on {view}, its queries {on_threads(result.query_threads)}"
+    if LOOP_THREAD_NAME not in {*result.view_threads, *result.query_threads}:
+        where = f"off the loop's thread: {where}"
+    lag = format_seconds(result.loop_max_lag)
+    # Both halves: a worker thread does not block the loop, and yet the loop
+    # can wait for the GIL that worker holds. The room that voted "blocks"
+    # saw the second half.
+    judgement = result.judgement
+    if judgement.kind == STARVED:
+        felt = (
+            f"and yet the loop {judgement.text} while that thread held it "
+            f"(worst lag {lag})"
+        )
+    else:
+        felt = f"and the loop {judgement.text.removeprefix('loop ')} (worst lag {lag})"
+    if judgement.machine_busy is not None:
+        felt += f"; machine busy {format_seconds(judgement.machine_busy)}"
+    return f"{where}; {felt}"
 
 
 SYNC_VIEW_UNDER_ASGI = Question(
