@@ -327,8 +327,9 @@ class LoopbeatApp(App[None]):
             self._error(str(error), what)
             return
         names = ", ".join(path.name for path in paths)
-        self.log_event(f"{what}: wrote {names} to {paths[0].parent}")
-        self.notify(f"wrote {names}", title=what, timeout=4, markup=False)
+        said = f"wrote {names} to {paths[0].parent}"
+        self.log_event(f"{what}: {said}")
+        self.notify(said, title=what, timeout=4, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -96,6 +96,7 @@ class MainScreen(Screen[None]):
         Binding("l", "toggle_large", "Large", tooltip="graphs and big figures"),
         Binding("y", "toggle_scale", "Scale", tooltip="the graphs' scale"),
         Binding("full_stop", "blank", "Blank", show=False, tooltip="a clicker's key"),
+        Binding("question_mark,f1", "help", "Keys", show=False, tooltip="this list"),
     ]
 
     def __init__(
@@ -395,6 +396,26 @@ class MainScreen(Screen[None]):
         linear = self.query_one("#lag-graph", LagGraph).linear
         panel = self.open_presenter(ReplayPanel, detour=True)
         panel.play(recording, linear=linear)
+
+    def action_help(self) -> None:
+        """List every key, here and in each panel, from their bindings."""
+        from tui.screens.help import HelpScreen
+        from tui.widgets.quiz_panel import QuizPanel
+        from tui.widgets.replay_panel import ReplayPanel
+        from tui.widgets.tour_panel import TourPanel
+        from tui.widgets.versus_panel import VersusPanel
+
+        self.app.push_screen(
+            HelpScreen(
+                (
+                    ("anywhere", (*self.BINDINGS, *self.app.BINDINGS)),
+                    ("in the guided tour (o)", TourPanel.BINDINGS),
+                    ("in the quiz (z)", QuizPanel.BINDINGS),
+                    ("in head to head (c)", VersusPanel.BINDINGS),
+                    ("in the replay (r)", ReplayPanel.BINDINGS),
+                )
+            )
+        )
 
     def action_blank(self) -> None:
         """Black out the screen for a moment of the talk (``.`` again to return)."""

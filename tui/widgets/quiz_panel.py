@@ -18,9 +18,8 @@ from tui.messages import (
 from tui.questions import QUESTIONS
 from tui.quiz import CannotJudge, Question, QuizRound, QuizSession
 
-HINTS = (
-    "enter / page down: run, then next   home: question 1   b / .: blank   esc: leave"
-)
+HINTS = "enter/pgdn: run, next  home: question 1  esc: leave  ?: keys"
+"""With the vote hint, one line at 80 columns (``?`` lists the rest)."""
 
 
 def vote_hint(choices: int) -> str:
@@ -137,7 +136,7 @@ class QuizPanel(Static, can_focus=True):
             text.append(f"\nRan: {runs}", style="dim")
         else:
             text.append(f"{round_.total} votes so far", style="dim")
-        text.append(f"\n{vote_hint(len(question.choices))}   {HINTS}", style="dim")
+        text.append(f"\n{vote_hint(len(question.choices))}  {HINTS}", style="dim")
         self.update(text)
 
     def _show_score(self) -> None:

@@ -17,10 +17,8 @@ from tui.messages import (
 )
 from tui.tour import Tour, TourAction
 
-HINTS = (
-    "space / page down: run, then next   enter: run again   "
-    "backspace / page up: back   home: step 1   b / .: blank   esc: leave"
-)
+HINTS = "space: run/next  enter: again  bksp: back  home: step 1  esc: leave  ?: keys"
+"""One line at 80 columns: a panel that wraps takes the graphs' rows."""
 
 
 class TourPanel(Static, can_focus=True):

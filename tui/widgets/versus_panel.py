@@ -29,7 +29,7 @@ from tui.messages import (
 from tui.runs import RunSpec
 from tui.versus import FIGURES, PAIRS, Pair, comparison
 
-HINTS = "enter / page down: run both   c / →: next pair   b / .: blank   esc: leave"
+HINTS = "enter/pgdn: run both  c/→: next pair  b/.: blank  esc: leave  ?: keys"
 LABEL_WIDTH = 15
 BAR_WIDTH = 24
 """The widest a bar is drawn; a narrow side draws shorter ones."""
