@@ -1,0 +1,125 @@
+"""With the tour or the quiz open, each size still shows what it talks about."""
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tests.test_app import frozen_app
+from tests.test_layout import SIZES, show_a_run
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from tui.widgets.lag_graph import LagGraph
+from tui.widgets.quiz_panel import QuizPanel
+from tui.widgets.tour_panel import TourPanel
+
+
+def rendered(static: Static) -> str:
+    console = Console(width=200, file=io.StringIO())
+    console.print(static.content)
+    return console.file.getvalue()
+
+
+def whole(widget: Widget, rows: int = 1) -> bool:
+    """Displayed, on screen with its border, with ``rows`` of content at least."""
+    screen = widget.screen.region
+    return (
+        widget.display
+        and widget.content_region.height >= rows
+        and screen.contains_region(widget.region)
+        and widget.region.bottom <= _panel_top(widget)
+    )
+
+
+def _panel_top(widget: Widget) -> int:
+    panels = [p for p in widget.screen.query(".presenter") if p.display]
+    return min((p.region.y for p in panels), default=widget.screen.region.bottom)
+
+
+@pytest.mark.parametrize("key", ["o", "z"])
+async def test_110x34_with_a_panel_open_keeps_all_but_the_events_log(
+    demo_db: Path, monkeypatch, key: str
+) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES["110x34"]) as pilot:
+        await show_a_run(app, pilot)
+        await pilot.press(key)
+        await pilot.pause()
+        main = app.main
+        for name in ("patterns", "explanation", "heartbeat", "results"):
+            assert whole(main.query_one(f"#{name}")), name
+        assert whole(main.query_one("#source-view"), rows=3)
+        assert whole(main.query_one("#explanation"), rows=3)
+
+
+@pytest.mark.parametrize("key", ["o", "z"])
+async def test_80x24_with_a_panel_open_keeps_a_lag_graph_with_its_lines(
+    demo_db: Path, monkeypatch, key: str
+) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES["80x24"]) as pilot:
+        await show_a_run(app, pilot)
+        await pilot.press(key)
+        await pilot.pause()
+        graph = app.main.query_one("#lag-graph", LagGraph)
+        assert whole(graph, rows=4)
+        drawn = "".join(graph.render_line(y).text for y in range(graph.size.height))
+        assert "16" in drawn and "50" in drawn and " ms" in drawn
+        assert whole(app.main.query_one("#heartbeat"))
+
+
+async def test_the_header_says_the_latency_whole_at_80_columns(
+    demo_db: Path, monkeypatch
+) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES["80x24"]) as pilot:
+        await pilot.pause()
+        title = app.screen.query_one("HeaderTitle")
+        assert "simulated latency 0 ms" in str(title.render())
+        # A tour step with its own latency: the header says that one.
+        app.main.presented_latency = (50.0, "this step")
+        await pilot.pause()
+        assert "simulated latency 50 ms for this step" in str(title.render())
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_notices_cover_neither_the_panel_nor_the_runs(
+    demo_db: Path, monkeypatch, size: str
+) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES[size], notifications=True) as pilot:
+        await show_a_run(app, pilot)
+        await pilot.press("z")
+        await pilot.pause()
+        app.notify("wrote loopbeat-20260101-120000.svg to /tmp/talk", title="svg")
+        app.notify("3 runs already in flight; wait for one to finish")
+        await pilot.pause()
+        await pilot.pause()
+        toasts = list(app.screen.query("Toast"))
+        assert len(toasts) == 2
+        covered = [app.main.query_one(QuizPanel), app.main.query_one("#heartbeat")]
+        if app.main.query_one("#bottom").display:
+            covered.append(app.main.query_one("#results"))
+        for toast in toasts:
+            for widget in covered:
+                overlap = toast.region.intersection(widget.region)
+                assert overlap.area == 0, (toast, widget)
+
+
+async def test_question_mark_and_f1_list_every_key(demo_db: Path, monkeypatch) -> None:
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES["110x34"]) as pilot:
+        await pilot.pause()
+        for key in ("question_mark", "f1"):
+            await pilot.press("o", key)
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            text = rendered(app.screen.query_one("#help-keys", Static))
+            for binding in (*MainScreen.BINDINGS, *TourPanel.BINDINGS):
+                assert binding.description in text, binding.description
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is app.main
