@@ -285,3 +285,37 @@ def test_a_plain_row_is_cut_into_the_segments_a_cell_by_cell_row_gives() -> None
         ]
         fast = _row_segments(text, _colour_spans(colours), styles, base)
         assert fast == _runs(cells)
+
+
+async def test_a_linear_axis_labels_its_steps_not_only_its_top() -> None:
+    from tui.formatting import format_seconds
+
+    app = GraphApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        graph = app.query_one(LagGraph)
+        graph.styles.height = 8
+        graph.values = (0.003,) * 20 + (0.1,) + (0.003,) * 20
+        graph.linear = True
+        await pilot.pause()
+        gutters = [row_text(graph, y)[:7] for y in range(graph.size.height)]
+        for value in (0.1, 0.075, 0.05, 0.025):
+            assert any(format_seconds(value) in g for g in gutters), value
+
+
+async def test_the_figures_cover_what_the_graph_shows(demo_db: Path) -> None:
+    """Not 30 s beside a graph of 26: a spike that has scrolled off is gone."""
+    app = LoopbeatApp(demo_db)
+    asked: list[float] = []
+    async with started(app) as pilot:
+        real = app.bench.recent_figures
+
+        def recording(seconds, **kwargs):
+            asked.append(seconds)
+            return real(seconds, **kwargs)
+
+        app.bench.recent_figures = recording
+        await pilot.pause(1.2)
+        shown = app.main.heartbeat.shown_seconds
+        graph = app.query_one("#lag-graph", LagGraph)
+        assert shown == graph.columns * heartbeat_panel.COLUMN_SECONDS
+        assert asked and set(asked) == {shown}

@@ -38,9 +38,8 @@ from tui.screens.main import MainScreen
 from tui.themes import LOOPBEAT_THEMES, PALETTES
 
 STATS_SECONDS = 0.5
-"""How often the numbers beside the graphs are recomputed."""
-STATS_WINDOW = 30.0
-"""The stretch of time those numbers summarise (seconds)."""
+"""How often the numbers beside the graphs are recomputed; they summarise
+the stretch of time the graphs show, no more."""
 
 
 class LoopbeatApp(App[None]):
@@ -174,7 +173,7 @@ class LoopbeatApp(App[None]):
         self.main.heartbeat.update_figures_every(
             STATS_SECONDS,
             lambda: self.bench.recent_figures(
-                STATS_WINDOW, until=panel.frozen_at, not_before=panel.cleared_at
+                panel.shown_seconds, until=panel.frozen_at, not_before=panel.cleared_at
             ),
         )
         self._announce_ready()

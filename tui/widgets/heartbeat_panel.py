@@ -89,6 +89,11 @@ class HeartbeatPanel(Vertical):
             self._set_frame_rate(CALM_FPS)
 
     @property
+    def shown_seconds(self) -> float:
+        """The stretch of time the graphs show, which their figures summarise."""
+        return self.query_one("#lag-graph", LagGraph).columns * COLUMN_SECONDS
+
+    @property
     def frame_rate(self) -> float:
         """Frames a second the panel is animating at now (0 when not live)."""
         return self._fps
