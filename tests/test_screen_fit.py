@@ -123,3 +123,22 @@ async def test_question_mark_and_f1_list_every_key(demo_db: Path, monkeypatch) -
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen is app.main
+
+
+async def test_large_mode_draws_the_figure_in_solid_blocks_five_rows_high(
+    demo_db: Path, monkeypatch
+) -> None:
+    from tui.widgets.block_digits import block_lines
+
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES["110x34"]) as pilot:
+        await show_a_run(app, pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        digits = app.main.query_one("#big-digits")
+        assert digits.region.height >= 5
+        drawn = [digits.render_line(y).text for y in range(digits.region.height)]
+        assert [line.rstrip() for line in drawn[:5]] == [
+            line.rstrip() for line in block_lines("750")
+        ]
+        assert all("█" in line for line in drawn[:5])
