@@ -245,3 +245,28 @@ async def test_the_quiz_shows_the_real_vote_range_and_the_ratio_bands(
         # Votes past the choices are not counted.
         await pilot.press("home", "4")
         assert panel.round.total == 0
+
+
+async def test_a_long_measurement_says_how_far_it_is(demo_db: Path) -> None:
+    """Q8 measured ~13 s with nothing but "measuring…"."""
+    from tests.test_app import started
+    from tui.app import LoopbeatApp
+    from tui.questions import GATHER_ORM
+
+    app = LoopbeatApp(demo_db)
+    async with started(app) as pilot:
+        await pilot.press("z")
+        panel = app.main.query_one(QuizPanel)
+        while panel.round.question is not GATHER_ORM:
+            await pilot.press("n")
+        total = len(GATHER_ORM.runs)
+        await pilot.press("enter")
+        seen = set()
+        for _ in range(600):
+            await pilot.pause(0.02)
+            text = str(panel.render())
+            seen |= {n for n in range(1, total + 1) if f"run {n} of {total}" in text}
+            if not panel.running:
+                break
+        await app.workers.wait_for_complete()
+        assert total in seen and len(seen) >= total // 2
