@@ -84,6 +84,10 @@ class VersusSide(Vertical):
     VersusSide Horizontal {
         height: auto;
     }
+    VersusSide .versus-title {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     VersusSide Digits {
         width: auto;
         text-style: bold;
@@ -107,7 +111,7 @@ class VersusSide(Vertical):
 
     def show(self, spec: RunSpec, result: RunResult | None, figures: Text) -> None:
         """Draw ``spec``'s side: its title, and ``result``'s figures if it ran."""
-        title = Text(f" {spec.label} ", style="bold reverse")
+        title = Text(f" {spec.label} ", style="bold reverse", no_wrap=True)
         title.append(f" {spec.pattern.title}", style="bold")
         self.query_one(".versus-title", Static).update(title)
         digits, unit = big_wall(result.wall) if result is not None else ("", "")
