@@ -142,3 +142,49 @@ async def test_large_mode_draws_the_figure_in_solid_blocks_five_rows_high(
             line.rstrip() for line in block_lines("750")
         ]
         assert all("█" in line for line in drawn[:5])
+
+
+def test_snapshot_tour_at_110x34(snap_compare, demo_db: Path, monkeypatch) -> None:
+    from tests.test_presenter_place import Requests
+
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        await show_a_run(app, pilot)
+        requests = Requests(app)
+        await pilot.press("o", "space")
+        requests.answer()
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES["110x34"], run_before=before)
+
+
+def test_snapshot_quiz_at_80x24(snap_compare, demo_db: Path, monkeypatch) -> None:
+    from tests.factories import make_causes, make_result
+    from tests.test_presenter_place import Requests
+    from tui.messages import RunsFinished
+
+    app = frozen_app(demo_db, monkeypatch)
+
+    async def before(pilot) -> None:
+        await show_a_run(app, pilot)
+        requests = Requests(app)
+        await pilot.press("z", "n", "1", "2", "2", "3", "enter")
+        # What the sync view does here: off the loop, and the loop starved.
+        (spec,), panel, token = requests.asked[-1]
+        worker = ("ThreadPoolExecutor-1_0",)
+        result = make_result(
+            pattern=spec.pattern.name,
+            number=2,
+            view_threads=worker,
+            query_threads=worker,
+            wall=0.72,
+            loop_max_lag=0.09,
+            causes=make_causes(wall=0.72, starved=0.583),
+        )
+        panel.post_message(RunsFinished((result,), None, token))
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=before)

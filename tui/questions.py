@@ -281,7 +281,11 @@ def _explain_sync_view(results: Results) -> str:
         return f"Django raised {GUARD_ERROR} after {format_seconds(result.wall)}"
     succeeded(results)
     view = ", ".join(result.view_threads) or "an unknown thread"
-    where = f"the view ran on {view}, its queries {on_threads(result.query_threads)}"
+    if result.query_threads and set(result.query_threads) == set(result.view_threads):
+        where = f"the view and its queries ran on {view}"
+    else:
+        queries = on_threads(result.query_threads)
+        where = f"the view ran on {view}, its queries {queries}"
     if LOOP_THREAD_NAME not in {*result.view_threads, *result.query_threads}:
         where = f"off the loop's thread: {where}"
     lag = format_seconds(result.loop_max_lag)
