@@ -270,3 +270,29 @@ async def test_a_long_measurement_says_how_far_it_is(demo_db: Path) -> None:
                 break
         await app.workers.wait_for_complete()
         assert total in seen and len(seen) >= total // 2
+
+
+async def test_the_header_says_the_latency_of_the_step_in_front(
+    demo_db: Path, monkeypatch
+) -> None:
+    """Not "latency 0 ms" while the tour's gather steps run at 50."""
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        requests = Requests(app)
+        await pilot.pause()
+        await pilot.press("o")
+        panel = app.main.query_one(TourPanel)
+        while not panel.tour.step.spec.latency_ms:
+            await pilot.press("space")
+            requests.answer()
+            await pilot.pause()
+            await pilot.press("space")
+            await pilot.pause()
+        latency = panel.tour.step.spec.latency_ms
+        assert latency != app.bench.latency_ms
+        assert f"simulated latency {latency:g} ms for this step" in app.sub_title
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.sub_title.startswith(
+            f"simulated latency {app.bench.latency_ms:g} ms ·"
+        )

@@ -188,3 +188,19 @@ def test_snapshot_quiz_at_80x24(snap_compare, demo_db: Path, monkeypatch) -> Non
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=before)
+
+
+async def test_the_screenshot_notice_names_its_folder(
+    demo_db: Path, monkeypatch, tmp_path: Path
+) -> None:
+    from tui.app import LoopbeatApp
+
+    monkeypatch.setattr(LoopbeatApp, "export_screenshot", lambda self: "<svg/>")
+    app = LoopbeatApp(demo_db, live=False, export_dir=tmp_path)
+    async with app.run_test(size=SIZES["80x24"], notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert any(str(tmp_path) in text and ".svg" in text for text in said), said
