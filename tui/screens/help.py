@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 Section = tuple[str, Sequence[BindingType]]
@@ -20,6 +20,22 @@ def bindings_of(entries: Iterable[BindingType]) -> list[Binding]:
     return [
         entry if isinstance(entry, Binding) else Binding(*entry) for entry in entries
     ]
+
+
+def key_sections(screen: Screen) -> tuple[Section, ...]:
+    """Every key of the app, by where it works: anywhere, then each panel."""
+    from tui.widgets.quiz_panel import QuizPanel
+    from tui.widgets.replay_panel import ReplayPanel
+    from tui.widgets.tour_panel import TourPanel
+    from tui.widgets.versus_panel import VersusPanel
+
+    return (
+        ("anywhere", (*screen.BINDINGS, *screen.app.BINDINGS)),
+        ("in the guided tour (o)", TourPanel.BINDINGS),
+        ("in the quiz (z)", QuizPanel.BINDINGS),
+        ("in head to head (c)", VersusPanel.BINDINGS),
+        ("in the replay (r)", ReplayPanel.BINDINGS),
+    )
 
 
 class HelpScreen(ModalScreen[None]):

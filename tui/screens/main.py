@@ -8,7 +8,7 @@ stalls, events). It decides nothing about running.
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 
 from tui.client import RunResult
@@ -26,6 +25,7 @@ from tui.messages import PatternShown, ReplayRequested, RunRequested
 from tui.patterns import PATTERNS, Pattern, find, views_line
 from tui.probe import PingSample
 from tui.runs import RunSpec
+from tui.screens.stage import PanelT, Stage
 from tui.widgets.big_figure import BigFigure
 from tui.widgets.event_log import EventLog
 from tui.widgets.footer import Footer
@@ -42,9 +42,6 @@ MAX_ROWS = 200
 if TYPE_CHECKING:
     from tui.noise import NoiseReport
     from tui.replay import Recording
-
-PanelT = TypeVar("PanelT", bound=Widget)
-
 
 LATENCY_KEYS = Binding.Group("Latency", compact=True)
 """``+-Latency`` as one entry of the key bar: it has to fit 80 columns."""
@@ -123,6 +120,7 @@ class MainScreen(Screen[None]):
         self._live = live
         self._clock = clock
         self._stamp = stamp
+        self.stage = Stage(self, self._presenters_closed)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
@@ -242,76 +240,31 @@ class MainScreen(Screen[None]):
         self.events.add("cleared")
 
     def presenter(self, kind: type[PanelT]) -> PanelT | None:
-        """The panel of ``kind`` if it was ever opened (it keeps its place)."""
-        found = self.query(kind)
-        return found.first() if found else None
-
-    def _in_front(self) -> Widget | None:
-        """The presenter panel shown now, if any."""
-        return next((p for p in self.query(".presenter") if p.display), None)
+        """The presenter panel of ``kind`` if it was ever opened."""
+        return self.stage.panel(kind)
 
     def open_presenter(self, kind: type[PanelT], *, detour: bool = False) -> PanelT:
-        """Show a presenter panel (tour, quiz, head to head, replay).
-
-        A ``detour`` (the replay, head to head) opened over the tour or the
-        quiz returns to it when it is left, at the same step, with what it
-        measured and the room's votes.
-        """
-        # Mounted once and then only shown and hidden: a panel made per tour
-        # lap grew memory in the soak.
-        front = self._in_front()
-        if not detour:
-            self._lesson = None
-        elif front is not None and not getattr(front, "DETOUR", False):
-            self._lesson = front
-        self._hide_presenters()
-        panel = self.presenter(kind)
-        if panel is None:
-            panel = kind()
-            self.mount(panel)
-        self._show_presenter(panel)
-        return panel
-
-    def _show_presenter(self, panel: Widget) -> None:
-        panel.display = True
-        self.add_class("presenting")
-        panel.focus()
-
-    _lesson: Widget | None = None
-    """The tour or quiz panel a detour in front of it returns to."""
+        """Show a presenter panel in front (see ``tui.screens.stage``)."""
+        return self.stage.open(kind, detour=detour)
 
     def leave_presenter(self) -> None:
         """The panel in front is done: back to the lesson it interrupted, if any."""
-        lesson, self._lesson = self._lesson, None
-        if lesson is None or lesson is self._in_front():
-            self.close_presenters()
-            return
-        self._hide_presenters()
-        self._show_presenter(lesson)
-        resume = getattr(lesson, "resume", None)
-        if resume is not None:
-            resume()
+        self.stage.leave()
+
+    def close_presenters(self) -> None:
+        """Hide every presenter panel; ``o``, ``z`` and ``c`` resume them."""
+        self.stage.close()
+
+    def _presenters_closed(self) -> None:
+        # The pattern list takes focus back; the panels follow it again.
+        self.presented_latency = None
+        self.pattern_list.focus()
+        self.show_pattern(self.pattern_list.selected_pattern)
 
     def toggle_blank(self) -> None:
         """Black out the whole screen, or bring it back (measuring goes on)."""
         blank = self.query_one("#blank")
         blank.display = not blank.display
-
-    def _hide_presenters(self) -> None:
-        for panel in self.query(".presenter"):
-            panel.display = False
-
-    def close_presenters(self) -> None:
-        """Hide every presenter panel; the pattern list takes focus back.
-
-        The panels keep their place: ``o``, ``z`` and ``c`` resume there.
-        """
-        self._lesson = None
-        self._hide_presenters()
-        self.remove_class("presenting")
-        self.presented_latency = None
-        self.pattern_list.focus()
-        self.show_pattern(self.pattern_list.selected_pattern)
 
     # --- keys ----------------------------------------------------------------------
 
@@ -399,23 +352,9 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         """List every key, here and in each panel, from their bindings."""
-        from tui.screens.help import HelpScreen
-        from tui.widgets.quiz_panel import QuizPanel
-        from tui.widgets.replay_panel import ReplayPanel
-        from tui.widgets.tour_panel import TourPanel
-        from tui.widgets.versus_panel import VersusPanel
+        from tui.screens.help import HelpScreen, key_sections
 
-        self.app.push_screen(
-            HelpScreen(
-                (
-                    ("anywhere", (*self.BINDINGS, *self.app.BINDINGS)),
-                    ("in the guided tour (o)", TourPanel.BINDINGS),
-                    ("in the quiz (z)", QuizPanel.BINDINGS),
-                    ("in head to head (c)", VersusPanel.BINDINGS),
-                    ("in the replay (r)", ReplayPanel.BINDINGS),
-                )
-            )
-        )
+        self.app.push_screen(HelpScreen(key_sections(self)))
 
     def action_blank(self) -> None:
         """Black out the screen for a moment of the talk (``.`` again to return)."""

@@ -11,7 +11,8 @@ from textual.reactive import reactive
 from textual.timer import Timer
 
 from tui.timeline import Timeline
-from tui.widgets.lag_graph import LagGraph, Mark, StatsLine, TimeAxis
+from tui.widgets.graph_lines import StatsLine, TimeAxis
+from tui.widgets.lag_graph import LagGraph, Mark
 from tui.widgets.pulse import Pulse
 
 COLUMN_SECONDS = 0.25
