@@ -237,7 +237,7 @@ async def test_large_mode_and_the_high_contrast_theme(demo_db: Path) -> None:
         assert app.screen.has_class("large")
         assert not app.query_one("#source-view").display
         await run_and_wait(pilot, "1")
-        digits = app.query_one(BigFigure).query_one("Digits").value
+        digits = app.query_one(BigFigure).query_one("#big-digits").value
         assert float(digits) == pytest.approx(
             app.results[-1].loop_max_lag * 1000, abs=1
         )

@@ -42,9 +42,9 @@ async def test_mashing_keys_keeps_the_app_responsive(demo_db: Path) -> None:
     async with started(app) as pilot:
         real_request = app.request_runs
 
-        def counting_request(specs, reply_to=None):
+        def counting_request(specs, reply_to=None, token=None):
             nonlocal peak, runs
-            accepted = real_request(specs, reply_to)
+            accepted = real_request(specs, reply_to, token)
             peak = max(peak, app.bench.runs_in_flight)
             runs += accepted
             return accepted

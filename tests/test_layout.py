@@ -44,7 +44,16 @@ PANELS = {
 }
 COLUMNS = {
     "80x24": {"#", "pattern", "verdict", "wall", "loop max"},
-    "110x34": {"#", "pattern", "verdict", "wall", "loop max", "ping p99", "rows"},
+    "110x34": {
+        "#",
+        "pattern",
+        "verdict",
+        "wall",
+        "loop max",
+        "ping p99",
+        "latency",
+        "rows",
+    },
     "160x45": {
         "#",
         "pattern",
@@ -52,6 +61,7 @@ COLUMNS = {
         "wall",
         "loop max",
         "ping p99",
+        "latency",
         "rows",
         "queries on",
     },
@@ -165,3 +175,42 @@ async def test_the_events_log_rewraps_when_the_window_widens(demo_db, monkeypatc
         await pilot.pause()
         assert await log_lines(app) == expected
     assert any(line.strip() for line in expected)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_long_verdict_is_shown_whole_and_each_run_says_its_latency(
+    size: str, demo_db: Path, monkeypatch
+) -> None:
+    """Not "starved: waited 2.26 s for the GIL; mac…" beside empty columns."""
+    from tests.factories import make_causes, make_result
+
+    app = frozen_app(demo_db, monkeypatch)
+    async with app.run_test(size=SIZES[size]) as pilot:
+        await pilot.pause()
+        long = make_result(
+            pattern="gather-orm",
+            number=4,
+            latency_ms=50,
+            causes=make_causes(wall=3.0, starved=2.26, queued=1.1),
+        )
+        short = make_result(pattern="gather-orm", number=5, latency_ms=5)
+        for result in (long, short):
+            app.main.run_started(result.number, result.spec)
+            app.main.run_finished(result)
+        await pilot.pause()
+        table = app.main.query_one("#results", ResultsTable)
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        verdict = long.verdict
+        assert "machine busy" in verdict and len(verdict) > 40
+        row = next(line for line in lines if line.startswith("4 "))
+        if size == "80x24":  # no room: cut, but with nothing empty beside it
+            assert len(row.rstrip()) >= table.size.width - 5
+        else:
+            assert verdict in row  # whole, not cut
+        shown = table.columns_shown()
+        assert {"wall", "loop max"} <= set(shown)  # still beside it
+        if "latency" in shown:
+            assert "50 ms" in row and "5 ms" in next(
+                line for line in lines if line.startswith("5 ")
+            )
+        assert table.cell(4, "latency") == "50 ms"

@@ -360,3 +360,35 @@ def test_a_session_ends_with_the_score() -> None:
 def test_an_empty_session_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one question"):
         QuizSession(())
+
+
+def test_the_sync_view_reveal_says_both_halves() -> None:
+    """Off the loop's thread, and yet the loop starved: both measured."""
+    worker = "ThreadPoolExecutor-1_0"
+    result = make_result(
+        pattern="sync-view",
+        view_threads=(worker,),
+        query_threads=(worker,),
+        causes=make_causes(wall=0.7, starved=0.583),
+    )
+    assert quiz.SYNC_VIEW_UNDER_ASGI.judge([result]) == 2
+    text = quiz.SYNC_VIEW_UNDER_ASGI.explain([result])
+    assert "off the loop's thread" in text and worker in text
+    assert "and yet the loop starved: waited 583 ms for the GIL" in text
+    calm = make_result(
+        pattern="sync-view", view_threads=(worker,), query_threads=(worker,)
+    )
+    assert "yet" not in quiz.SYNC_VIEW_UNDER_ASGI.explain([calm])
+
+
+def test_ratio_bands_are_the_judges_own_lines() -> None:
+    from tui.lessons.quiz import RATIO_BANDS, SAME_TIME_BELOW, SERIAL_FROM, ratio_choice
+
+    below, between, above = RATIO_BANDS
+    assert f"{SAME_TIME_BELOW:g}" in below and f"{SERIAL_FROM:g}" in above
+    assert f"{SAME_TIME_BELOW:g}" in between and f"{SERIAL_FROM:g}" in between
+    assert ratio_choice(SAME_TIME_BELOW - 0.01) == 0
+    assert ratio_choice(SAME_TIME_BELOW) == 1 and ratio_choice(SERIAL_FROM) == 2
+    for question in QUESTIONS:
+        if question.judge is quiz.judge_ratio:
+            assert question.bands == RATIO_BANDS, question.prompt

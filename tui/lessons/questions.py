@@ -6,11 +6,13 @@ holds the pattern catalog: adding a question touches only this file.
 
 from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
+from tui.engine.verdicts import STARVED
 from tui.instrument.formatting import format_seconds
 from tui.lessons.patterns import find
 from tui.lessons.quiz import (
     GUARD_ERROR,
     OVERLAP_OUTCOMES,
+    RATIO_BANDS,
     RATIO_CHOICES,
     CannotJudge,
     Question,
@@ -137,6 +139,7 @@ GATHER_ORM = Question(
         run("gather-orm", latency_ms=50, query="n=5"),
     ),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.queries, "gathered query", "gathered queries"),
@@ -156,6 +159,7 @@ CONCURRENT_REQUESTS = Question(
         run("async-get-count", burst=5, latency_ms=50),
     ),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.burst, "concurrent request", "concurrent requests"),
@@ -175,6 +179,7 @@ GATHER_NATIVE = Question(
         run("gather-native", latency_ms=50, query="n=5"),
     ),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=3,
     explain=explain_ratio(
         lambda r: plural(r.queries, "gathered count", "gathered counts"),
@@ -196,6 +201,7 @@ CPU_BOUND_BURST = Question(
     ),
     specs=(run("async-for"), run("async-for", burst=5)),
     judge=judge_ratio,
+    bands=RATIO_BANDS,
     repeat=2,
     explain=explain_ratio(
         lambda r: plural(r.burst, "concurrent request", "concurrent requests"),
@@ -276,11 +282,28 @@ def _explain_sync_view(results: Results) -> str:
         return f"Django raised {GUARD_ERROR} after {format_seconds(result.wall)}"
     succeeded(results)
     view = ", ".join(result.view_threads) or "an unknown thread"
-    return (
-        f"the view ran on {view} and its queries {on_threads(result.query_threads)}"
-        f"; the loop {result.verdict.removeprefix('loop ')}, worst lag "
-        f"{format_seconds(result.loop_max_lag)}"
-    )
+    if result.query_threads and set(result.query_threads) == set(result.view_threads):
+        where = f"the view and its queries ran on {view}"
+    else:
+        queries = on_threads(result.query_threads)
+        where = f"the view ran on {view}, its queries {queries}"
+    if LOOP_THREAD_NAME not in {*result.view_threads, *result.query_threads}:
+        where = f"off the loop's thread: {where}"
+    lag = format_seconds(result.loop_max_lag)
+    # Both halves: a worker thread does not block the loop, and yet the loop
+    # can wait for the GIL that worker holds. The room that voted "blocks"
+    # saw the second half.
+    judgement = result.judgement
+    if judgement.kind == STARVED:
+        felt = (
+            f"and yet the loop {judgement.text} while that thread held it "
+            f"(worst lag {lag})"
+        )
+    else:
+        felt = f"and the loop {judgement.text.removeprefix('loop ')} (worst lag {lag})"
+    if judgement.machine_busy is not None:
+        felt += f"; machine busy {format_seconds(judgement.machine_busy)}"
+    return f"{where}; {felt}"
 
 
 SYNC_VIEW_UNDER_ASGI = Question(

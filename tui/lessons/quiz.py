@@ -64,6 +64,8 @@ class Question:
     """A few words for a list of questions."""
     repeat: int = 1
     """Runs of each spec: timing questions compare medians of several."""
+    bands: tuple[str, ...] = ()
+    """What decides each choice, shown beside it (``< 2x``), or nothing."""
 
     @property
     def runs(self) -> tuple[RunSpec, ...]:
@@ -96,6 +98,8 @@ class Question:
             raise ValueError(f"a question needs a run: {self.prompt!r}")
         if any(spec.latency_ms is None for spec in self.specs):
             raise ValueError(f"every run needs its own latency: {self.prompt!r}")
+        if self.bands and len(self.bands) != len(self.choices):
+            raise ValueError(f"one band per choice, or none: {self.prompt!r}")
 
 
 class QuizRound:
@@ -262,16 +266,26 @@ def explain_ratio(
     return explain
 
 
-def ratio_bands(same: str, between: str, serial: str) -> tuple[str, str, str]:
-    """Choices for a (one, many) question, each led by the band that decides it.
+RATIO_BANDS = (
+    f"< {SAME_TIME_BELOW:g}x",
+    f"{SAME_TIME_BELOW:g}-{SERIAL_FROM:g}x",
+    f"≥ {SERIAL_FROM:g}x",
+)
+"""The ratios ``ratio_choice`` gives each of the three choices, written from
+its own lines, so what is shown is what decides."""
 
-    The bands come from ``SAME_TIME_BELOW`` and ``SERIAL_FROM``, so what the
-    room reads is the rule the judge applies, never a figure typed beside it.
+
+def ratio_bands(same: str, between: str, serial: str) -> tuple[str, str, str]:
+    """Choices for a (one, many) question, shown beside ``RATIO_BANDS``.
+
+    They say what each band means and no figure of their own: the band beside
+    each is the rule the judge applies ("about five times as long" stood
+    beside a line at three, and measured runs went past eight).
     """
     return (
-        f"Under {SAME_TIME_BELOW:g}x, about the same time: {same}",
-        f"{SAME_TIME_BELOW:g}x to {SERIAL_FROM:g}x, somewhere in between: {between}",
-        f"{SERIAL_FROM:g}x or more: {serial}",
+        f"About the same time: {same}",
+        f"Somewhere in between: {between}",
+        f"Much longer: {serial}",
     )
 
 

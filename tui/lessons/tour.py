@@ -318,9 +318,10 @@ class Tour:
         self.running = True
         return self.step
 
-    def record(self, result: RunResult) -> None:
-        """Keep ``result`` as the current step's measurement; the run is over."""
-        self._results[self.index] = result
+    def record(self, result: RunResult, index: int | None = None) -> None:
+        """Keep ``result`` as step ``index``'s measurement (default: the
+        current step's); the run is over."""
+        self._results[self.index if index is None else index] = result
         self.running = False
 
     def abandon_run(self) -> None:

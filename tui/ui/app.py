@@ -44,9 +44,8 @@ from tui.ui.screens.main import MainScreen
 from tui.ui.themes import LOOPBEAT_THEMES, PALETTES
 
 STATS_SECONDS = 0.5
-"""How often the numbers beside the graphs are recomputed."""
-STATS_WINDOW = 30.0
-"""The stretch of time those numbers summarise (seconds)."""
+"""How often the numbers beside the graphs are recomputed; they summarise
+the stretch of time the graphs show, no more."""
 
 
 class LoopbeatApp(App[None]):
@@ -164,7 +163,7 @@ class LoopbeatApp(App[None]):
             loop.add_signal_handler(number, self.exit, None, 128 + number)
         self._log_handler = EventLogHandler(self)
         logging.getLogger().addHandler(self._log_handler)
-        self._show_latency()
+        self.watch(self.main, "presented_latency", self._show_latency)
         if self.live:
             self.run_worker(self._start_bench(), group="start", exit_on_error=False)
         else:
@@ -193,7 +192,7 @@ class LoopbeatApp(App[None]):
         self.main.heartbeat.update_figures_every(
             STATS_SECONDS,
             lambda: self.bench.recent_figures(
-                STATS_WINDOW, until=panel.frozen_at, not_before=panel.cleared_at
+                panel.shown_seconds, until=panel.frozen_at, not_before=panel.cleared_at
             ),
         )
         self._announce_ready()
@@ -234,11 +233,19 @@ class LoopbeatApp(App[None]):
             end_by(self.quit_deadline, return_code)
         super().exit(result, return_code, message)
 
-    def _show_latency(self) -> None:
+    def _show_latency(self, _: object = None) -> None:
+        # The latency first: a narrow header cuts its end, and the latency is
+        # what the room needs to read the figures.
+        keys = self.bench.latency_ms
+        presented = self.main.presented_latency
+        if presented is None or presented[0] == keys:
+            latency = f"simulated latency {keys:g} ms"
+        else:
+            step, whose = presented
+            latency = f"simulated latency {step:g} ms for {whose}, {keys:g} for keys"
         self.sub_title = (
-            f"Django {self.bench.django_version} · "
-            f"{printable_line(self.bench.target.label)} · "
-            f"simulated latency {self.bench.latency_ms:g} ms"
+            f"{latency} · Django {self.bench.django_version} · "
+            f"{printable_line(self.bench.target.label)}"
         )
 
     def notify(
@@ -283,21 +290,24 @@ class LoopbeatApp(App[None]):
     @on(RunRequested)
     def _run_requested(self, message: RunRequested) -> None:
         message.stop()
-        self.request_runs(message.specs, message.reply_to)
+        self.request_runs(message.specs, message.reply_to, message.token)
 
     def request_runs(
-        self, specs: Sequence[RunSpec], reply_to: MessagePump | None = None
+        self,
+        specs: Sequence[RunSpec],
+        reply_to: MessagePump | None = None,
+        token: object = None,
     ) -> bool:
         """Start ``specs`` (one after another) unless the bench refuses.
 
         Returns whether they were accepted (see ``RunDesk.request``).
         """
-        return self.desk.request(specs, reply_to)
+        return self.desk.request(specs, reply_to, token)
 
     @on(PresenterClosed)
     def _presenter_closed(self, message: PresenterClosed) -> None:
         message.stop()
-        self.main.close_presenters()
+        self.main.leave_presenter()
 
     @on(ReplayRequested)
     def _replay_requested(self, message: ReplayRequested) -> None:
@@ -372,8 +382,9 @@ class LoopbeatApp(App[None]):
             if what == "export" and self.bench.record.lost
             else ""
         )
-        self.log_event(f"{what}: wrote {names} to {paths[0].parent}{partial}")
-        self.notify(f"wrote {names}{partial}", title=what, timeout=4, markup=False)
+        said = f"wrote {names} to {paths[0].parent}{partial}"
+        self.log_event(f"{what}: {said}")
+        self.notify(said, title=what, timeout=4, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -17,7 +17,7 @@ from tui.engine.bench import Bench
 from tui.engine.reservation import Reservation, RunRefused
 from tui.engine.runs import RunSpec
 from tui.instrument.printable import printable
-from tui.ui.messages import RunsFinished
+from tui.ui.messages import RunsFinished, RunsProgress
 from tui.ui.screens.main import MainScreen
 
 
@@ -71,24 +71,28 @@ class RunDesk:
         self.refusals = RefusalNotice(app)
 
     def request(
-        self, specs: Sequence[RunSpec], reply_to: MessagePump | None = None
+        self,
+        specs: Sequence[RunSpec],
+        reply_to: MessagePump | None = None,
+        token: object = None,
     ) -> bool:
         """Start ``specs`` (one after another) unless the bench refuses.
 
         Room is taken now, as the key is accepted, so keys that arrive
         together cannot all pass the in-flight limit. Returns whether the
-        runs were accepted; ``reply_to`` gets a ``RunsFinished`` either way.
+        runs were accepted; ``reply_to`` gets a ``RunsFinished`` either way,
+        carrying ``token``, and a ``RunsProgress`` as each run starts.
         """
         try:
             reservation = self.bench.reserve(specs)
         except RunRefused as refusal:
             self.refusals.say(str(refusal))
             if reply_to is not None:
-                reply_to.post_message(RunsFinished((), str(refusal)))
+                reply_to.post_message(RunsFinished((), str(refusal), token))
             return False
         self.screen.heartbeat.busy = True
         self.app.run_worker(
-            self._run(reservation, reply_to),
+            self._run(reservation, reply_to, token),
             name="run",
             group="runs",
             exit_on_error=False,
@@ -96,16 +100,25 @@ class RunDesk:
         return True
 
     async def _run(
-        self, reservation: Reservation, reply_to: MessagePump | None
+        self, reservation: Reservation, reply_to: MessagePump | None, token: object
     ) -> None:
+        total, started = len(reservation.specs), 0
+
+        def on_start(number: int, spec: RunSpec) -> None:
+            nonlocal started
+            started += 1
+            self.screen.run_started(number, spec)
+            if reply_to is not None:
+                reply_to.post_message(RunsProgress(started, total, token))
+
         batch = await self.bench.run_reserved(
-            reservation,
-            on_start=self.screen.run_started,
-            on_result=self.screen.run_finished,
+            reservation, on_start=on_start, on_result=self.screen.run_finished
         )
         self.screen.heartbeat.busy = self.bench.runs_in_flight > 0
         if batch.problem is not None:  # an error row and a notice, never an exit
             self.screen.run_failed(batch.failed_number, batch.problem)
             show_error(self.app, batch.problem, "the run failed")
         if reply_to is not None:
-            reply_to.post_message(RunsFinished(tuple(batch.results), batch.problem))
+            reply_to.post_message(
+                RunsFinished(tuple(batch.results), batch.problem, token)
+            )

@@ -22,6 +22,9 @@ class RunRequested(Message):
     specs: tuple[RunSpec, ...]
     reply_to: MessagePump | None = None
     """Who gets the ``RunsFinished`` answer (None: nobody is waiting)."""
+    token: object = None
+    """Handed back in the answer, so an asker that has moved on (a restarted
+    quiz, another tour step) can tell a stale answer from the one it awaits."""
 
 
 @dataclass
@@ -35,6 +38,22 @@ class RunsFinished(Message, bubble=False):
     """One per spec that ran, in order; fewer if a run failed or was refused."""
     problem: str | None = None
     """Why the runs were refused or stopped early; None when all ran."""
+    token: object = None
+    """The request's ``token``: which request this answers."""
+
+
+@dataclass
+class RunsProgress(Message, bubble=False):
+    """One of the requested runs has started: ``started`` of ``total`` so far.
+
+    Sent to the asker only, so a long measurement (a quiz question runs ten)
+    can say how far it is.
+    """
+
+    started: int
+    total: int
+    token: object = None
+    """The request's ``token``."""
 
 
 class PresenterClosed(Message):
@@ -54,3 +73,9 @@ class PatternShown(Message):
     """The code and explanation panels should show ``pattern`` (None: hide it)."""
 
     pattern: Pattern | None
+    latency_ms: float | None = None
+    """The simulated latency the runs being shown run at, when they set
+    their own (a tour step, a head-to-head pair, a quiz question); None: the
+    presenter's own, as ``+`` and ``-`` set it."""
+    latency_of: str = "this step"
+    """Whose latency it is, for the header: "this step", "this pair"."""

@@ -8,23 +8,24 @@ stalls, events). It decides nothing about running.
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 
+from tui.engine.client import RunResult
 from tui.engine.probe import PingSample
-from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
 from tui.instrument.formatting import describe_stall
 from tui.instrument.loopstats import Sample, Stall
 from tui.lessons.patterns import PATTERNS, Pattern, find, views_line
 from tui.ui.messages import PatternShown, ReplayRequested, RunRequested
+from tui.ui.screens.stage import PanelT, Stage
 from tui.ui.widgets.big_figure import BigFigure
 from tui.ui.widgets.event_log import EventLog
 from tui.ui.widgets.footer import Footer
@@ -42,15 +43,17 @@ if TYPE_CHECKING:
     from tui.engine.noise import NoiseReport
     from tui.engine.replay import Recording
 
-PanelT = TypeVar("PanelT", bound=Widget)
-
-
 LATENCY_KEYS = Binding.Group("Latency", compact=True)
 """``+-Latency`` as one entry of the key bar: it has to fit 80 columns."""
 
 
 class MainScreen(Screen[None]):
     """Everything a presenter needs on one screen."""
+
+    presented_latency: var[tuple[float, str] | None] = var(None)
+    """The latency the runs in front of the room have when they set their own
+    (a tour step's, a pair's, a question's), and whose it is ("this step");
+    None while the presenter's own (``+``/``-``) applies. The header shows it."""
 
     # In the footer's order: what a presenter needs most first, and Quit
     # early, so narrow terminals show it too. "app." actions are the app's.
@@ -90,6 +93,7 @@ class MainScreen(Screen[None]):
         Binding("l", "toggle_large", "Large", tooltip="graphs and big figures"),
         Binding("y", "toggle_scale", "Scale", tooltip="the graphs' scale"),
         Binding("full_stop", "blank", "Blank", show=False, tooltip="a clicker's key"),
+        Binding("question_mark,f1", "help", "Keys", show=False, tooltip="this list"),
     ]
 
     def __init__(
@@ -119,6 +123,7 @@ class MainScreen(Screen[None]):
         self._clock = clock
         self._stamp = stamp
         self._keep_event = keep_event
+        self.stage = Stage(self, self._presenters_closed)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="♥")
@@ -239,32 +244,32 @@ class MainScreen(Screen[None]):
         self.stall_line.result = None
         self.events.add("cleared")
 
-    def open_presenter(self, kind: type[PanelT]) -> PanelT:
-        """Show the tour or quiz panel, mounting it on first use."""
-        # Mounted once and then only shown and hidden: a panel made per tour
-        # lap grew memory in the soak.
-        self.close_presenters()
-        found = self.query(kind)
-        panel = found.first() if found else kind()
-        if not found:
-            self.mount(panel)
-        panel.display = True
-        self.add_class("presenting")
-        panel.focus()
-        return panel
+    def presenter(self, kind: type[PanelT]) -> PanelT | None:
+        """The presenter panel of ``kind`` if it was ever opened."""
+        return self.stage.panel(kind)
+
+    def open_presenter(self, kind: type[PanelT], *, detour: bool = False) -> PanelT:
+        """Show a presenter panel in front (see ``tui.ui.screens.stage``)."""
+        return self.stage.open(kind, detour=detour)
+
+    def leave_presenter(self) -> None:
+        """The panel in front is done: back to the lesson it interrupted, if any."""
+        self.stage.leave()
+
+    def close_presenters(self) -> None:
+        """Hide every presenter panel; ``o``, ``z`` and ``c`` resume them."""
+        self.stage.close()
+
+    def _presenters_closed(self) -> None:
+        # The pattern list takes focus back; the panels follow it again.
+        self.presented_latency = None
+        self.pattern_list.focus()
+        self.show_pattern(self.pattern_list.selected_pattern)
 
     def toggle_blank(self) -> None:
         """Black out the whole screen, or bring it back (measuring goes on)."""
         blank = self.query_one("#blank")
         blank.display = not blank.display
-
-    def close_presenters(self) -> None:
-        """Hide the tour and quiz panels; the pattern list takes focus back."""
-        for panel in self.query(".presenter"):
-            panel.display = False
-        self.remove_class("presenting")
-        self.pattern_list.focus()
-        self.show_pattern(self.pattern_list.selected_pattern)
 
     # --- keys ----------------------------------------------------------------------
 
@@ -282,9 +287,14 @@ class MainScreen(Screen[None]):
 
     @on(PatternShown)
     def _pattern_shown(self, message: PatternShown) -> None:
-        # From the tour and the quiz: the panels follow what they talk about.
+        # From the tour and the quiz: the panels follow what they talk about,
+        # and the header says the latency their runs have.
         message.stop()
         self.show_pattern(message.pattern)
+        if message.latency_ms is None:
+            self.presented_latency = None
+        else:
+            self.presented_latency = (message.latency_ms, message.latency_of)
 
     @on(OptionList.OptionSelected, "#patterns")
     def _pattern_selected(self, event: OptionList.OptionSelected) -> None:
@@ -308,10 +318,14 @@ class MainScreen(Screen[None]):
         self.post_message(RunRequested((RunSpec.of(pattern, self.burst),)))
 
     def action_tour(self) -> None:
-        """Open the guided tour (space runs each step, esc leaves)."""
+        """Open the guided tour where it was left (space runs each step)."""
         from tui.lessons.tour import Tour, TourError, load_tour
         from tui.ui.widgets.tour_panel import TourPanel
 
+        panel = self.presenter(TourPanel)
+        if panel is not None and panel.tour is not None:
+            self.open_presenter(TourPanel).resume()
+            return
         try:
             tour = Tour(load_tour(self.tour_path))
         except TourError as error:
@@ -320,16 +334,16 @@ class MainScreen(Screen[None]):
         self.open_presenter(TourPanel).start(tour)
 
     def action_quiz(self) -> None:
-        """Open the predict-then-run quiz."""
+        """Open the predict-then-run quiz where it was left."""
         from tui.ui.widgets.quiz_panel import QuizPanel
 
-        self.open_presenter(QuizPanel).start()
+        self.open_presenter(QuizPanel).resume()
 
     def action_versus(self) -> None:
         """Open the head-to-head view: two patterns, one scale."""
         from tui.ui.widgets.versus_panel import VersusPanel
 
-        self.open_presenter(VersusPanel).start()
+        self.open_presenter(VersusPanel, detour=True).resume()
 
     def action_replay(self) -> None:
         """Ask for the last run again, in slow motion."""
@@ -340,7 +354,14 @@ class MainScreen(Screen[None]):
         from tui.ui.widgets.replay_panel import ReplayPanel
 
         linear = self.query_one("#lag-graph", LagGraph).linear
-        self.open_presenter(ReplayPanel).play(recording, linear=linear)
+        panel = self.open_presenter(ReplayPanel, detour=True)
+        panel.play(recording, linear=linear)
+
+    def action_help(self) -> None:
+        """List every key, here and in each panel, from their bindings."""
+        from tui.ui.screens.help import HelpScreen, key_sections
+
+        self.app.push_screen(HelpScreen(key_sections(self)))
 
     def action_blank(self) -> None:
         """Black out the screen for a moment of the talk (``.`` again to return)."""

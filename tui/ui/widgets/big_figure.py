@@ -3,13 +3,18 @@
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Digits, Static
+from textual.widgets import Static
 
 from tui.engine.results import RunResult
+from tui.ui.widgets.block_digits import BlockDigits
 
 
 class BigFigure(Vertical):
-    """Large digits (milliseconds) and a line saying what they measure."""
+    """Large digits (milliseconds) and a line saying what they measure.
+
+    The digits are solid blocks ``ROWS`` high (``BlockDigits``), not
+    Textual's thin three-row ``Digits``: they are read from the back row.
+    """
 
     DEFAULT_CSS = """
     BigFigure {
@@ -20,13 +25,12 @@ class BigFigure(Vertical):
         height: auto;
         width: auto;
     }
-    BigFigure Digits {
-        width: auto;
-        text-style: bold;
+    BigFigure BlockDigits {
+        color: $warning;
     }
     BigFigure #big-unit {
         width: auto;
-        height: 3;
+        height: 5;
         content-align: left bottom;
         padding-left: 1;
         text-style: bold;
@@ -39,7 +43,7 @@ class BigFigure(Vertical):
     def compose(self) -> ComposeResult:
         # The unit beside the digits, on their last line: never wrapped below.
         with Horizontal():
-            yield Digits("-", id="big-digits")
+            yield BlockDigits("-", id="big-digits")
             yield Static("ms", id="big-unit")
         yield Static("worst loop lag of the last run", id="big-label")
 
@@ -61,7 +65,7 @@ class BigFigure(Vertical):
 
     def _draw(self, result: RunResult) -> None:
         lag_ms = result.loop_max_lag * 1000
-        self.query_one(Digits).update(
+        self.query_one(BlockDigits).update(
             f"{lag_ms:.0f}" if lag_ms >= 10 else f"{lag_ms:.1f}"
         )
         label = Text()

@@ -11,7 +11,8 @@ from textual.reactive import reactive
 from textual.timer import Timer
 
 from tui.ui.timeline import Timeline
-from tui.ui.widgets.lag_graph import LagGraph, Mark, StatsLine, TimeAxis
+from tui.ui.widgets.graph_lines import StatsLine, TimeAxis
+from tui.ui.widgets.lag_graph import LagGraph, Mark
 from tui.ui.widgets.pulse import Pulse
 
 COLUMN_SECONDS = 0.25
@@ -87,6 +88,11 @@ class HeartbeatPanel(Vertical):
     def on_mount(self) -> None:
         if self.live:
             self._set_frame_rate(CALM_FPS)
+
+    @property
+    def shown_seconds(self) -> float:
+        """The stretch of time the graphs show, which their figures summarise."""
+        return self.query_one("#lag-graph", LagGraph).columns * COLUMN_SECONDS
 
     @property
     def frame_rate(self) -> float:

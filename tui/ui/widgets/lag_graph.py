@@ -10,7 +10,6 @@ import re
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -60,8 +59,26 @@ def scale_fraction(seconds: float | None, top: float | None = None) -> float:
     return min(1.0, math.log10(seconds / SCALE_LOW) / span)
 
 
-THRESHOLDS = ((0.05, "50 ms long task"), (0.016, "16 ms frame"))
-"""Lines drawn across the graph: a frame at 60 Hz, and a browser's long task."""
+THRESHOLDS = ((0.05, "50 ms", "long task"), (0.016, "16 ms", "frame"))
+"""Lines drawn across the graph: a frame at 60 Hz, and a browser's long task;
+each with its value and, where there is room, what it is."""
+WIDE_PLOT = 60
+"""Columns of bars that leave room for the thresholds' words in the legend."""
+
+
+def legend_width(width: int) -> int:
+    """Columns kept right of the bars for the thresholds' labels.
+
+    A fixed place, by the graph's width alone: the labels never move as bars
+    pass under them, never vanish, and the graphs of one panel stay aligned.
+    """
+    words = max(len(f" {value} {what}") for _, value, what in THRESHOLDS)
+    return words if width - LABEL_WIDTH - words >= WIDE_PLOT else SHORT_LEGEND
+
+
+SHORT_LEGEND = len(" 50, 16 ms")
+"""A narrow graph's legend: the values alone, two of them when a short graph
+draws both lines in one row."""
 LINEAR_TOPS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 """The linear scale's top: the first of these at or above the largest value."""
 
@@ -116,8 +133,9 @@ class LagGraph(Widget):
 
     @property
     def columns(self) -> int:
-        """How many data columns fit beside the axis labels."""
-        return max(1, self.size.width - LABEL_WIDTH)
+        """How many data columns fit between the axis labels and the legend."""
+        width = self.size.width
+        return max(1, width - LABEL_WIDTH - legend_width(width))
 
     def watch_marks(self) -> None:
         self.watch_values()
@@ -173,20 +191,38 @@ class LagGraph(Widget):
 
     def _label_rows(self, height: int, top: float | None) -> dict[int, str]:
         rows: dict[int, str] = {}
-        marks = DECADES if top is None else ((top, format_seconds(top)), (top / 2, ""))
+        if top is None:
+            marks: tuple[tuple[float, str], ...] = DECADES
+        else:
+            # A linear axis labels its steps, not only its top: a half, and
+            # quarters where there are rows enough to tell them apart.
+            parts = (1.0, 0.75, 0.5, 0.25) if height >= 8 else (1.0, 0.5)
+            marks = tuple((top * part, format_seconds(top * part)) for part in parts)
         for value, label in marks:
             rows.setdefault(self._row_of(value, height, top), label)
         return rows
 
     def _threshold_rows(self, height: int, top: float | None) -> dict[int, str]:
-        """The rows the threshold lines cross, with their labels (top wins)."""
-        rows: dict[int, str] = {}
+        """The rows the threshold lines cross, with their labels.
+
+        Two lines in one row (a short graph) share it: ``50, 16 ms``.
+        """
+        found: dict[int, list[tuple[str, str]]] = {}
         if height < 3:
-            return rows  # too short to tell a line from the bars
-        for value, label in THRESHOLDS:
+            return {}  # too short to tell a line from the bars
+        for value, label, what in THRESHOLDS:
             if top is not None and value > top:
                 continue
-            rows.setdefault(self._row_of(value, height, top), label)
+            found.setdefault(self._row_of(value, height, top), []).append((label, what))
+        words = legend_width(self.size.width) > SHORT_LEGEND
+        rows = {}
+        for row, labels in found.items():
+            if len(labels) == 1:
+                label, what = labels[0]
+                rows[row] = f"{label} {what}" if words else label
+            else:
+                values = ", ".join(label.removesuffix(" ms") for label, _ in labels)
+                rows[row] = f"{values} ms"
         return rows
 
     def _draw(self, picture: Picture | None = None) -> list[Strip]:
@@ -208,6 +244,7 @@ class LagGraph(Widget):
         # Every column holds exactly `height` glyphs.
         across = ["".join(row) for row in zip(*glyphs, strict=True)] if glyphs else []
         spans = _colour_spans(colours)
+        legend = legend_width(self.size.width)
         lines = []
         for row in range(height):
             gutter = f"{labels.get(row, ''):>{LABEL_WIDTH - 1}}┤"
@@ -218,77 +255,36 @@ class LagGraph(Widget):
                     for char, colour in zip(text, colours, strict=True)
                 ]
                 if row in thresholds:
-                    _rule(cells, f" {thresholds[row]} ", line_style)
+                    _rule(cells, line_style)
                 if row == 0 and height >= 3:
                     _mark_runs(cells, marks, base + Style(bold=True))
                 segments = _runs(cells)
             else:
                 segments = _row_segments(text, spans, styles, base)
-            lines.append(Strip([Segment(gutter, label_style), *segments]))
+            # The threshold's label in the legend, right of the newest bars.
+            key = f" {thresholds.get(row, '')}"[:legend].ljust(legend)
+            lines.append(
+                Strip(
+                    [
+                        Segment(gutter, label_style),
+                        *segments,
+                        Segment(" " * (len(levels) - len(text))),
+                        Segment(key, label_style),
+                    ]
+                )
+            )
         width = self.size.width
         return [line.crop_extend(0, width, base) for line in lines]
 
 
-class StatsLine(Widget):
-    """``loop lag  now 0.4 ms  max 750 ms  p99 12.0 ms``, each number coloured.
+def _rule(cells: list[tuple[str, Style]], style: Style) -> None:
+    """Draw a dashed line on the empty cells only: it runs behind the bars.
 
-    A widget of fixed height whose figures are reactive without layout, so an
-    update repaints one line instead of reflowing the screen.
+    Its label is in the legend beside the graph, where no bar can reach it.
     """
-
-    DEFAULT_CSS = """
-    StatsLine {
-        height: 1;
-    }
-    """
-
-    figures: reactive[tuple[float | None, float | None, float | None]] = reactive(
-        (None, None, None), layout=False
-    )
-    """now, window max and window p99, in seconds."""
-
-    def __init__(self, name: str, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.label = name
-
-    def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        # 48 cells fit it spaced out; an 80-column terminal has 42 to spare,
-        # where "loop lag" becomes "lag" so that no unit is cut.
-        wide = self.size.width >= 48
-        label = self.label if wide else self.label.split()[-1]
-        text.append(f"{label:<8}" if wide else f"{label:<4}", style="bold")
-        gap = "  " if wide else " "
-        for label, value in zip(("now", "max", "p99"), self.figures, strict=True):
-            text.append(f"{gap}{label} ", style="dim")
-            text.append(f"{format_seconds(value):>6}", style=severity_style(value))
-        return text
-
-
-def _rule(cells: list[tuple[str, Style]], label: str, style: Style) -> None:
-    """Draw a dashed line with ``label`` on it, on the empty cells only.
-
-    Bars are never covered: the line runs behind them. The label goes in the
-    rightmost stretch of empty cells it fits, whole or not at all: a bar
-    through it would leave letters that read as nothing ("a▃e").
-    """
-    width = len(cells)
-    padded = f" {label} "
-    free = [char == " " for char, _ in cells]
-    start = next(
-        (
-            at
-            for at in range(width - len(padded), 0, -1)
-            if all(free[at : at + len(padded)])
-        ),
-        None,
-    )
-    text = ["╌"] * width
-    if start is not None:
-        text[start : start + len(padded)] = padded
-    for index, char in enumerate(text):
-        if free[index]:
-            cells[index] = (char, style)
+    for index, (char, _) in enumerate(cells):
+        if char == " ":
+            cells[index] = ("╌", style)
 
 
 def _colour_spans(colours: tuple[str, ...]) -> list[tuple[int, int, str]]:
@@ -361,35 +357,3 @@ def _mark_runs(
             index = start + offset
             if index < width and cells[index][0] == " ":
                 cells[index] = (char, style)
-
-
-class TimeAxis(Widget):
-    """``-30 s ┴ … -20 s ┴ … -10 s ┴ … now`` under the graphs, column for column."""
-
-    DEFAULT_CSS = """
-    TimeAxis {
-        height: 1;
-    }
-    """
-
-    def __init__(self, column_seconds: float, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.column_seconds = column_seconds
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if y or width <= LABEL_WIDTH:
-            return Strip.blank(width, self.rich_style)
-        columns = width - LABEL_WIDTH
-        cells = [" "] * columns
-        every = max(1, round(10 / self.column_seconds))  # a mark every 10 s
-        for back in range(every, columns, every):
-            label = f"-{back * self.column_seconds:g} s┴"
-            end = columns - back
-            start = end - len(label) + 1
-            if start >= 0:
-                cells[start : end + 1] = label
-        cells[-3:] = "now"
-        text = " " * LABEL_WIDTH + "".join(cells)
-        style = self.rich_style + Style(dim=True)
-        return Strip([Segment(text, style)]).crop_extend(0, width, self.rich_style)

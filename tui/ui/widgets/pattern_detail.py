@@ -9,7 +9,18 @@ from tui.lessons.patterns import Pattern
 
 
 class SourceView(VerticalScroll):
-    """The view's code, syntax highlighted, read from ``demoapp/views.py``."""
+    """The view's code, syntax highlighted, read from ``demoapp/views.py``.
+
+    One line is always marked (``❱``) and scrolled into view: the one a
+    run's stall named, else the line the pattern's point is about
+    (``tui.keylines``), so a short panel never shows only a docstring.
+    """
+
+    marked_line: int | None = None
+    """The line of ``demoapp/views.py`` marked now (None: none)."""
+
+    _marked_row = 0
+    """The marked line's row in the panel's content."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="source")
@@ -18,18 +29,24 @@ class SourceView(VerticalScroll):
         """Display ``pattern``'s view code, with file line numbers.
 
         ``line`` (a line of ``demoapp/views.py``, say the one a stall named)
-        is highlighted. None as the pattern shows an empty panel (the quiz,
-        before its answer: the code would give it away).
+        is marked and scrolled into view; without one, the pattern's key
+        line is. None as the pattern shows an empty panel (the quiz, before
+        its answer: the code would give it away).
         """
         from rich.console import Group
         from rich.syntax import Syntax  # pygments is slow to import; not at start-up
+
+        from tui.lessons.keylines import key_line
 
         if pattern is None:
             self.query_one("#source", Static).update(
                 Text("the code is shown with the answer", style="dim")
             )
             self.border_title = "code"
+            self.marked_line = None
             return
+        if line is None or not _shows(pattern, line):
+            line = key_line(pattern)
         theme = "monokai" if self.app.current_theme.dark else "default"
         parts = [
             Syntax(
@@ -46,6 +63,38 @@ class SourceView(VerticalScroll):
         spaced = [item for part in parts for item in (part, Text(""))][:-1]
         self.query_one("#source", Static).update(Group(*spaced))
         self.border_title = f"GET {pattern.url}"
+        self.marked_line = line
+        self._marked_row = _row_of(pattern, line) if line is not None else 0
+        # After the new content is laid out, or the scroll is clamped to the old.
+        self.call_after_refresh(self._scroll_to_mark)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._scroll_to_mark)
+
+    def _scroll_to_mark(self) -> None:
+        if self.marked_line is None:
+            return
+        # A third of the way down: the lines that lead to it stay in view.
+        above = max(0, (self.scrollable_content_region.height - 1) // 3)
+        self.scroll_to(y=max(0, self._marked_row - above), animate=False)
+
+
+def _shows(pattern: Pattern, line: int) -> bool:
+    return any(
+        first <= line < first + len(code.splitlines())
+        for first, code in pattern.source_parts
+    )
+
+
+def _row_of(pattern: Pattern, line: int) -> int:
+    """The row ``line`` is drawn on: each part's lines, then a blank row."""
+    row = 0
+    for first, code in pattern.source_parts:
+        count = len(code.splitlines())
+        if first <= line < first + count:
+            return row + line - first
+        row += count + 1
+    return 0
 
 
 class Explanation(VerticalScroll):

@@ -9,16 +9,29 @@ from textual.widgets import Static
 
 from tui.lessons.patterns import pattern_of
 from tui.lessons.questions import QUESTIONS
-from tui.lessons.quiz import CannotJudge, QuizRound, QuizSession
+from tui.lessons.quiz import CannotJudge, Question, QuizRound, QuizSession
 from tui.ui.messages import (
     BlankScreen,
     PatternShown,
     PresenterClosed,
     RunRequested,
     RunsFinished,
+    RunsProgress,
 )
 
-HINTS = "1-4: a vote   enter / page down: run, then next   b / .: blank   esc: leave"
+HINTS = "enter/pgdn: run, next  home: question 1  esc: leave  ?: keys"
+"""With the vote hint, one line at 80 columns (``?`` lists the rest)."""
+
+
+def vote_hint(choices: int) -> str:
+    """``1-3: a vote`` for a question of three choices."""
+    return f"1-{choices}: a vote"
+
+
+def question_latency(question: Question) -> float | None:
+    """The one latency every run of ``question`` has, or None if they differ."""
+    latencies = {spec.latency_ms for spec in question.specs}
+    return latencies.pop() if len(latencies) == 1 else None
 
 
 class QuizPanel(Static, can_focus=True):
@@ -27,7 +40,10 @@ class QuizPanel(Static, can_focus=True):
     It asks the app for the question's runs (``RunRequested``) and judges
     the results it gets back (``RunsFinished``). What will run is not shown
     before the answer: the pattern's name would give it away. After the last
-    question comes the score.
+    question comes the score. Each request carries a token of its own: an
+    answer for a question the quiz has left (it was restarted meanwhile) is
+    ignored, never judged as another question's. The session is kept while
+    the panel is hidden, so ``z`` resumes with the votes and the score.
     """
 
     # A presenter's clicker sends page down / page up, and often b or . to
@@ -39,6 +55,7 @@ class QuizPanel(Static, can_focus=True):
         ),
         Binding("enter,pagedown", "advance", "Run / next"),
         Binding("n", "next", "Next question"),
+        Binding("home", "restart", "Question 1"),
         Binding("b,full_stop", "blank", "Blank", show=False),
         Binding("escape", "leave", "Leave quiz"),
     ]
@@ -46,7 +63,14 @@ class QuizPanel(Static, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="presenter")
         self.session = QuizSession(QUESTIONS)
-        self.running = False
+        self._asked: object | None = None
+        """The token of the request in flight."""
+        self._progress = ""
+
+    @property
+    def running(self) -> bool:
+        """True while the current question's runs are in flight."""
+        return self._asked is not None
 
     def on_mount(self) -> None:
         self.border_title = "predict, then run"
@@ -57,8 +81,17 @@ class QuizPanel(Static, can_focus=True):
         return self.session.round
 
     def start(self) -> None:
-        """Begin again at the first question (the panel is reused, not remade)."""
+        """Begin again at the first question (the panel is reused, not remade).
+
+        Runs still in flight for the old session are forgotten: their answer
+        is not taken for the new first question.
+        """
         self.session = QuizSession(QUESTIONS)
+        self._asked = None
+        self.show_round()
+
+    def resume(self) -> None:
+        """Show the question where the quiz was left, votes and score kept."""
         self.show_round()
 
     def show_round(self) -> None:
@@ -69,7 +102,9 @@ class QuizPanel(Static, can_focus=True):
         round_, question = self.round, self.round.question
         # The code would give the answer away: shown only once it is out.
         shown = pattern_of(question.specs[0]) if round_.revealed else None
-        self.post_message(PatternShown(shown))
+        self.post_message(
+            PatternShown(shown, question_latency(question), "this question")
+        )
         text = Text()
         total = len(self.session.questions)
         text.append(f"Question {self.session.number} of {total}: ", style="bold")
@@ -81,11 +116,14 @@ class QuizPanel(Static, can_focus=True):
             marker = "✔" if right else " "
             style = "bold green" if right else ""
             text.append(f" {marker} {i + 1}) {choice}", style=style)
+            if question.bands:
+                # The line the measured ratio is judged by, from tui/quiz.py.
+                text.append(f"  ({question.bands[i]})", style="dim")
             if votes:
                 text.append(f"  {'█' * min(votes, 30)} {votes}", style="yellow")
             text.append("\n")
         if self.running:
-            text.append("measuring…", style="bold cyan")
+            text.append(f"measuring…{self._progress}", style="bold cyan")
         elif round_.revealed:
             explanation = (round_.explanation or "").rstrip(".")
             text.append(f"Measured: {explanation}.", style="bold")
@@ -99,14 +137,14 @@ class QuizPanel(Static, can_focus=True):
             text.append(f"\nRan: {runs}", style="dim")
         else:
             text.append(f"{round_.total} votes so far", style="dim")
-        text.append(f"\n{HINTS}", style="dim")
+        text.append(f"\n{vote_hint(len(question.choices))}  {HINTS}", style="dim")
         self.update(text)
 
     def _show_score(self) -> None:
         text = Text()
         text.append("Quiz over. ", style="bold")
         text.append(self.session.summary(), style="bold cyan")
-        text.append("\nenter: start again   esc: leave", style="dim")
+        text.append("\nenter / home: start again   esc: leave", style="dim")
         self.update(text)
 
     def action_vote(self, choice: int) -> None:
@@ -122,20 +160,32 @@ class QuizPanel(Static, can_focus=True):
         elif self.round.revealed:
             self.action_next()
         else:
-            self.running = True
+            self._asked = token = object()
+            self._progress = ""
             self.show_round()
-            self.post_message(RunRequested(self.round.question.runs, reply_to=self))
+            runs = self.round.question.runs
+            self.post_message(RunRequested(runs, reply_to=self, token=token))
 
     def action_run(self) -> None:
         """Run the experiment that answers the current question."""
         if not self.session.finished and not self.round.revealed:
             self.action_advance()
 
+    def action_restart(self) -> None:
+        """Back to question 1: votes and score start afresh."""
+        self.start()
+
+    @on(RunsProgress)
+    def _runs_progress(self, message: RunsProgress) -> None:
+        if message.token is self._asked and message.total > 1:
+            self._progress = f" run {message.started} of {message.total}"
+            self.show_round()
+
     @on(RunsFinished)
     def _runs_finished(self, message: RunsFinished) -> None:
-        if not self.running:
-            return
-        self.running = False
+        if self._asked is None or message.token is not self._asked:
+            return  # not the answer to the question asked now
+        self._asked = None
         if message.problem is None:
             try:
                 self.round.record(message.results)
@@ -158,5 +208,5 @@ class QuizPanel(Static, can_focus=True):
         self.post_message(BlankScreen())
 
     def action_leave(self) -> None:
-        if not self.running:
-            self.post_message(PresenterClosed())
+        # The session is kept, runs in flight included: ``z`` resumes here.
+        self.post_message(PresenterClosed())

@@ -61,6 +61,9 @@ class ReplayPanel(Vertical, can_focus=True):
     meanwhile: the live graphs above keep moving.
     """
 
+    DETOUR = True
+    """Left, it returns to the tour or quiz it was opened over."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,pagedown", "again", "Play again"),
         Binding("r", "newest", "Replay the newest run", show=False),

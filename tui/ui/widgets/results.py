@@ -26,22 +26,28 @@ from tui.instrument.formatting import describe_threads, format_count, format_sec
 from tui.instrument.printable import printable
 from tui.ui.widgets.lag_graph import severity_style
 
-# The verdict comes right after the pattern, so a narrow terminal still shows it.
+# The verdict comes right after the pattern, so a narrow terminal still shows
+# it; the columns after it are as wide as their values, and whatever width is
+# left over goes to the verdict, the one cell whose text is long.
 COLUMNS = (
     ("#", 3),
     ("pattern", 17),
-    ("verdict", 40),
-    ("wall", 8),
-    ("loop max", 9),
-    ("ping p99", 9),
-    ("rows", 8),
-    ("queries on", 11),
+    ("verdict", 0),
+    ("wall", 7),
+    ("loop max", 8),
+    ("ping p99", 8),
+    ("latency", 7),
+    ("rows", 7),
+    ("queries on", 10),
 )
 VERDICT_WIDTH = 36
 """The verdict column gets this much before any column after it is shown."""
-FITTED = ("#", "wall", "loop max", "ping p99", "rows")
+FITTED = ("#", "wall", "loop max", "ping p99", "latency", "rows")
 """Columns of figures, widened to their longest value: a cut figure ("17…"
 for run 1700, "2,000,0…" rows) reads as another number."""
+ESSENTIAL = 2
+"""Columns after the verdict (the wall time, the worst lag) that a long
+verdict never pushes out; the later ones make way for it while it shows."""
 
 
 def verdict_style(result: RunResult) -> str:
@@ -80,6 +86,7 @@ def result_cells(result: RunResult) -> dict[str, Text]:
         "ping p99": Text(
             format_seconds(result.ping_p99), style=severity_style(result.ping_p99)
         ),
+        "latency": Text(f"{result.latency_ms:g} ms"),
         "rows": Text(format_count(result.rows)),
         "queries on": Text(describe_threads(result.query_threads)),
     }
@@ -127,6 +134,7 @@ class ResultsTable(Widget, can_focus=False):
             gone, _ = self._rows.popitem(last=False)
             self._forget(gone)
         self.refresh()  # every shown row moves up a line
+        self._fit_verdicts()
 
     def finish(self, result: RunResult) -> None:
         """Fill in a finished run's measurements (unless its row made way)."""
@@ -134,6 +142,7 @@ class ResultsTable(Widget, can_focus=False):
             self._rows[result.number] = result_cells(result)
             if not self._fit_to(self._rows[result.number]):
                 self._repaint(result.number)
+            self._fit_verdicts()
 
     def fail(self, number: int, message: str) -> None:
         """Mark run ``number`` as one that could not be measured at all."""
@@ -141,6 +150,7 @@ class ResultsTable(Widget, can_focus=False):
         if row is not None:
             row["verdict"] = Text(printable(message), style="bold red")
             self._repaint(number)
+            self._fit_verdicts()
 
     def clear(self) -> None:
         """Forget every row."""
@@ -148,11 +158,25 @@ class ResultsTable(Widget, can_focus=False):
         self._strips.clear()
         self._fit.clear()
         self.refresh()
+        self._fit_verdicts()
 
     # --- drawing --------------------------------------------------------------------
 
+    _verdict_need = 0
+    """The length of the longest verdict among the rows shown."""
+
+    def _fit_verdicts(self) -> None:
+        """Lay the columns out again if the longest verdict shown changed."""
+        shown = list(self._rows.values())[self._first_shown :]
+        need = max((len(row["verdict"].plain) for row in shown), default=0)
+        if need != self._verdict_need:
+            self._verdict_need = need
+            self._strips.clear()
+            self.refresh()
+
     def on_resize(self) -> None:
         self._strips.clear()
+        self._fit_verdicts()
 
     @property
     def _first_shown(self) -> int:
@@ -189,13 +213,19 @@ class ResultsTable(Widget, can_focus=False):
         """The columns that fit in ``width``, in order; the verdict comes first.
 
         The number, the pattern and the verdict are always shown; the verdict
-        gets up to ``VERDICT_WIDTH`` before later columns are added while they
-        fit, and whatever is left over.
+        gets ``VERDICT_WIDTH`` before later columns are added while they fit,
+        and then all that is left over: a long verdict ("starved: waited
+        2.26 s for the GIL; machine busy 1.10 s") is cut only where the
+        table has no room left at all.
         """
         fitted = [(name, max(w, self._fit.get(name, 0))) for name, w in COLUMNS]
-        first, (_, verdict_ideal), later = fitted[:2], fitted[2], fitted[3:]
+        first, later = fitted[:2], fitted[3:]
         spare = width - sum(w + 1 for _, w in first) - 1
-        verdict = max(10, min(VERDICT_WIDTH, spare))
+        # The longest verdict shown gets its room first, as long as the wall
+        # time and the worst lag still fit beside it.
+        kept = sum(w + 1 for _, w in later[:ESSENTIAL])
+        need = max(VERDICT_WIDTH, min(self._verdict_need, spare - kept))
+        verdict = max(10, min(need, spare))
         spare -= verdict
         shown = []
         for name, w in later:
@@ -203,8 +233,7 @@ class ResultsTable(Widget, can_focus=False):
                 break
             shown.append((name, w))
             spare -= w + 1
-        verdict += max(0, min(spare, verdict_ideal - verdict))
-        return [*first, ("verdict", verdict), *shown]
+        return [*first, ("verdict", verdict + max(0, spare)), *shown]
 
     def _line(self, cells: dict[str, Text], width: int, style: str = "") -> Strip:
         line = Text(no_wrap=True, style=self.rich_style + Style.parse(style))
