@@ -86,7 +86,7 @@ def make_result(
             merged["query_threads"],
             view[0] if view else None,
         )
-        merged["requests"] = (span,) * burst
+        merged["requests"] = (span,) * merged["spec"].burst
     return RunResult(**merged)
 
 

@@ -39,9 +39,10 @@ async def test_a_deeply_nested_tour_swapped_in_mid_session_is_a_notice(
     async with started(app) as pilot:
         await pilot.press("o", "escape")
         tour.write_text(DEEP)  # edited while the app runs
-        await pilot.press("o")
+        await pilot.press("o")  # resumes where it was left
+        await pilot.press("home")  # reads the script again: step 1
         await pilot.pause()
-        await pilot.press("o")
+        await pilot.press("home")
         await pilot.pause()
         assert app.is_running and app.return_code is None
         said = [str(n.message) for n in app._notifications]

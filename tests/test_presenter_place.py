@@ -37,10 +37,7 @@ class Requests:
         specs, reply_to, token = self.asked[index]
         results = tuple(
             make_result(
-                pattern=spec.pattern.name,
-                burst=spec.burst,
-                latency_ms=spec.latency_ms or 0.0,
-                query=spec.query,
+                spec=spec.at_latency(0.0),
                 number=100 + i,
                 wall=0.5 if spec.burst == 1 else 2.5,
             )
