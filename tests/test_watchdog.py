@@ -13,7 +13,8 @@ from tui.instrument import heartbeat
 from tui.instrument.framenames import FrameNames
 from tui.instrument.heartbeat import LoopMonitor
 from tui.instrument.loopstats import BusyPeriod, Stall
-from tui.instrument.stalls import CpuMark, StallWatchdog
+from tui.instrument.stallcauses import CpuMark
+from tui.instrument.stalls import StallWatchdog
 
 
 def test_a_stall_the_loop_recorded_is_not_caught_again() -> None:
@@ -149,15 +150,15 @@ async def test_a_stall_is_kept_only_once_whole_and_a_run_waits_for_it(
     # wait for its stalls must last until then.
     import asyncio
 
-    from tui.instrument.stalls import StallWatchdog
+    from tui.instrument.stallcauses import StallCauses
 
-    explain = StallWatchdog._explain
+    explain = StallCauses.explain
 
     def slowly(self, caught, duration):
         time.sleep(0.2)
         return explain(self, caught, duration)
 
-    monkeypatch.setattr(StallWatchdog, "_explain", slowly)
+    monkeypatch.setattr(StallCauses, "explain", slowly)
     seen_during: list[list[Stall]] = []
     async with LoopMonitor() as monitor:
         await asyncio.sleep(0.05)

@@ -23,7 +23,7 @@ from tui.engine.patches import AbandonedRequests
 from tui.engine.probe import PingProbe, PingSample
 from tui.engine.replay import Recording
 from tui.engine.replay_choice import NothingToReplay, pick_recording
-from tui.engine.reservation import Batch, Reservation, RunRefused
+from tui.engine.reservation import Batch, Limits, Reservation, RunRefused
 from tui.engine.results import RunResult
 from tui.engine.runs import MAX_BURST, RunSpec, check_latency
 from tui.engine.session import Session
@@ -94,8 +94,7 @@ class Bench:
         self._runs_started = 0
         self._in_flight: dict[int, str] = {}
         """Runs sent and not yet answered: their labels, by number."""
-        self._runs_in_flight = 0
-        self._requests_in_flight = 0
+        self._limits = Limits(MAX_RUNS_IN_FLIGHT, MAX_REQUESTS_IN_FLIGHT)
         self._frozen = False
 
     # --- life cycle ---------------------------------------------------------------
@@ -206,7 +205,7 @@ class Bench:
     @property
     def runs_in_flight(self) -> int:
         """Runs accepted and not yet finished."""
-        return self._runs_in_flight
+        return self._limits.runs
 
     @property
     def runs_started(self) -> int:
@@ -216,7 +215,7 @@ class Bench:
     @property
     def requests_in_flight(self) -> int:
         """Requests those runs may have in flight at once."""
-        return self._requests_in_flight
+        return self._limits.requests
 
     def reserve(self, specs: Sequence[RunSpec]) -> Reservation:
         """Take room for ``specs`` (run one after another) now, or refuse.
@@ -226,26 +225,7 @@ class Bench:
         """
         if not self.ready:
             raise RunRefused("still starting up; try again in a moment")
-        if not specs:
-            raise RunRefused("nothing to run")
-        if self._runs_in_flight >= MAX_RUNS_IN_FLIGHT:
-            raise RunRefused(
-                f"{self._runs_in_flight} runs already in flight; wait for one to finish"
-            )
-        requests = max(spec.burst for spec in specs)
-        if self._requests_in_flight + requests > MAX_REQUESTS_IN_FLIGHT:
-            raise RunRefused(
-                f"{self._requests_in_flight} requests already in flight; "
-                f"at most {MAX_REQUESTS_IN_FLIGHT} at once"
-            )
-        self._runs_in_flight += 1
-        self._requests_in_flight += requests
-        resolved = tuple(spec.at_latency(self._latency_ms) for spec in specs)
-        return Reservation(resolved, requests, self._release)
-
-    def _release(self, reservation: Reservation) -> None:
-        self._runs_in_flight -= 1
-        self._requests_in_flight -= reservation.requests
+        return self._limits.take(specs, self._latency_ms)
 
     async def run(
         self,

@@ -30,7 +30,8 @@ from tui.instrument.framenames import FrameNames
 from tui.instrument.loophistory import LoopHistory
 from tui.instrument.loopstats import BusyPeriod, MonitorCost, Sample, Stall
 from tui.instrument.owners import LOOPBEAT, CallbackLedger, context_of
-from tui.instrument.stalls import WATCHDOG_POLL, CpuMark, StallWatchdog
+from tui.instrument.stallcauses import CpuMark
+from tui.instrument.stalls import WATCHDOG_POLL, StallWatchdog
 from tui.instrument.stops import StopDetector
 from tui.instrument.threadtimes import ThreadSampler
 

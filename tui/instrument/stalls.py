@@ -19,20 +19,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from time import perf_counter, thread_time
 
 from tui.instrument.culprits import (
     ThreadClocks,
-    busiest_thread,
-    native_id,
-    thread_clocks,
 )
 from tui.instrument.framenames import FrameNames
-from tui.instrument.loopstats import BusyPeriod, CauseSplit, Stall
+from tui.instrument.loopstats import BusyPeriod, Stall
+from tui.instrument.stallcauses import Caught, CpuMark, StallCauses
 from tui.instrument.stallsplit import (
     names_a_culprit,
-    split_caught,
     split_unseen,
     unseen_place,
 )
@@ -43,15 +40,6 @@ WATCHDOG_POLL = 0.005
 """Seconds between the watchdog's looks at a stall, to see it end."""
 SAMPLE_EVERY = 0.025
 """Seconds between thread readings while runs want them (about 0.2 ms each)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CpuMark:
-    """The loop thread's and the process's CPU clocks at one moment."""
-
-    at: float
-    loop_cpu: float
-    process_cpu: float
 
 
 class StallWatchdog:
@@ -110,8 +98,8 @@ class StallWatchdog:
         self._stops = stops
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._loop_clock: int | None = None
-        self._caught: _Caught | None = None
+        self._causes = StallCauses(loop_thread_id)
+        self._caught: Caught | None = None
         self._baseline: ThreadClocks = {}
         self._recorded_unseen: float | None = None
         """The start of the last stall recorded after the fact."""
@@ -123,10 +111,6 @@ class StallWatchdog:
 
     def start(self) -> None:
         """Start watching in a daemon thread."""
-        try:
-            self._loop_clock = time.pthread_getcpuclockid(self._loop_thread_id)
-        except (AttributeError, OSError):  # not on every platform
-            self._loop_clock = None
         self._stopping = threading.Event()
         self._thread = threading.Thread(
             target=self._watch,
@@ -134,6 +118,7 @@ class StallWatchdog:
             name="loopbeat-watchdog",
             daemon=True,
         )
+        self._causes.start(self._thread)
         self._thread.start()
 
     def stop(self) -> None:
@@ -153,7 +138,7 @@ class StallWatchdog:
         never sleeps through a stall, however short. While a stall lasts it
         polls, to report the stall soon after it ends.
         """
-        stall: _Caught | None = None
+        stall: Caught | None = None
         threshold = self._threshold
         wait = threshold
         stops = self._stops
@@ -184,7 +169,7 @@ class StallWatchdog:
                     wait = min(wait, SAMPLE_EVERY)
                 # A baseline for naming whoever starves the loop next: a few
                 # microseconds a thread, about 20 times a second.
-                self._baseline = self._python_cpu()
+                self._baseline = self._causes.python_cpu()
         if stall is not None:
             self._end(stall)
         self.cpu_seconds += thread_time()  # this thread's CPU since it started
@@ -257,8 +242,8 @@ class StallWatchdog:
             if names_a_culprit(split, duration):
                 # Only a thread that ran for half the wait is named: the one
                 # that held the GIL may have ended since (its clock with it).
-                culprit = self._culprit(
-                    _Caught(stall, mark, None, 0.0, {}, self._baseline, {}),
+                culprit = self._causes.culprit(
+                    Caught(stall, mark, None, 0.0, {}, self._baseline, {}),
                     min_cpu=split.starved / 2,
                 )
                 stall = replace(stall, culprit=culprit)
@@ -270,11 +255,11 @@ class StallWatchdog:
         caught = self._caught
         return caught.stall.start if caught is not None else None
 
-    def _catch(self, since: float) -> "_Caught | None":
+    def _catch(self, since: float) -> "Caught | None":
         with self._lock:
             return self._catch_locked(since)
 
-    def _catch_locked(self, since: float) -> "_Caught | None":
+    def _catch_locked(self, since: float) -> "Caught | None":
         if since == self._recorded_unseen:
             return None  # recorded by the loop as it ended
         late = self._busy_since() != since
@@ -311,18 +296,18 @@ class StallWatchdog:
             owner=owner[0] if owner is not None else None,
             run=owner[2] if owner is not None else 0,
         )
-        self._caught = _Caught(
+        self._caught = Caught(
             stall,
             mark,
             snapshot,
             thread_time(),
             wheres,
             self._baseline,
-            self._python_cpu(),
+            self._causes.python_cpu(),
         )
         return self._caught
 
-    def _end(self, caught: "_Caught") -> None:
+    def _end(self, caught: "Caught") -> None:
         """Measure the stall's duration, causes and culprit; hand it over whole."""
         draft = caught.stall
         records = self._late_wakes() if draft.late else self._busy_periods()
@@ -334,7 +319,7 @@ class StallWatchdog:
                 break
         if duration is None:  # still going on, or fell below busy_floor
             duration = perf_counter() - draft.start
-        split, culprit = self._explain(caught, duration)
+        split, culprit = self._causes.explain(caught, duration)
         stall = replace(
             draft,
             duration=duration,
@@ -349,77 +334,7 @@ class StallWatchdog:
             if self._caught is caught:
                 self._caught = None
 
-    def _explain(
-        self, caught: "_Caught", duration: float
-    ) -> tuple[CauseSplit | None, str | None]:
-        """Split the stall's time between the causes and name who starved it."""
-        if caught.snapshot is None:
-            return None, None
-        now = CpuSnapshot.take()
-        usage = now.since(caught.snapshot)
-        loop_native = native_id(self._loop_thread_id)
-        mark = caught.mark
-        if mark is not None and self._loop_clock is not None:
-            working = time.clock_gettime(self._loop_clock) - mark.loop_cpu
-            others = now.process_cpu - mark.process_cpu - working
-        else:  # no clocks before the catch: read the caught stretch alone
-            working = usage.of(loop_native).cpu if loop_native else 0.0
-            others = usage.others(*(t for t in (loop_native,) if t))
-        others -= thread_time() - caught.watchdog_cpu
-        # Run-queue waits are read from the catch to now, which can run past
-        # the stall's end: scaled down to the stall's length when it does.
-        scale = min(1.0, duration / max(usage.wall, 1e-6))
-        watchdog = self._thread.native_id if self._thread is not None else None
-        holder = usage.busiest(*(t for t in (loop_native, watchdog) if t))
-        split = split_caught(
-            duration,
-            working=working,
-            others=others,
-            queued=(usage.of(loop_native).queued if loop_native else 0.0) * scale,
-            holder_queued=usage.of(holder[0]).queued * scale if holder else 0.0,
-            late=caught.stall.late,
-        )
-        if not names_a_culprit(split, duration):
-            return split, None
-        # A thread that barely ran is not named: the one that held the GIL
-        # may have ended before the stall did, its clock with it.
-        return split, self._culprit(caught, min_cpu=split.starved / 4)
-
     def _stopped_within(self, start: float, duration: float) -> float:
         if self._stops is None:
             return 0.0
         return self._stops.stopped_within(start, start + duration)
-
-    def _python_cpu(self) -> ThreadClocks:
-        """Each other Python thread's name and CPU clock, by ident."""
-        # The watchdog's own thread never starves the loop of the demo's
-        # doing, whichever thread asks (late_seen runs on the loop's).
-        watchdog = self._thread.ident if self._thread is not None else None
-        return thread_clocks((self._loop_thread_id, watchdog, threading.get_ident()))
-
-    def _culprit(self, caught: "_Caught", min_cpu: float = 0.0001) -> str | None:
-        """The thread that used the most CPU from the catch to now; if none
-        ran meanwhile, from the watchdog's last look before the stall to the
-        catch (``tui.instrument.culprits``)."""
-        now = self._python_cpu()
-        spans: tuple[tuple[ThreadClocks, ThreadClocks], ...]
-        if caught.at_catch:
-            spans = ((caught.at_catch, now), (caught.baseline, caught.at_catch))
-        else:  # recorded after the fact: no catch in between
-            spans = ((caught.baseline, now),)
-        return busiest_thread(spans, caught.wheres, min_cpu)
-
-
-@dataclass(frozen=True, slots=True)
-class _Caught:
-    """What the watchdog read when it caught a stall, to explain it at the end."""
-
-    stall: Stall
-    """A draft: the frames and the owner, read at the catch."""
-    mark: CpuMark | None
-    snapshot: CpuSnapshot | None
-    watchdog_cpu: float
-    wheres: dict[int, str | None]
-    """Where each other thread was at the catch (strings: no frames kept)."""
-    baseline: ThreadClocks
-    at_catch: ThreadClocks
