@@ -11,12 +11,12 @@ It knows the project only as a ``Target``, and imports no Textual.
 
 import asyncio
 import sys
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from tui.engine.client import RunClient
+from tui.engine.figures import Figures, recent_figures
 from tui.engine.hooks import EngineHooks
 from tui.engine.inprocess import get
 from tui.engine.patches import AbandonedRequests
@@ -33,7 +33,6 @@ from tui.engine.wrapper import RecordingApp
 from tui.instrument.archive import ArchiveCut
 from tui.instrument.framenames import FrameNames
 from tui.instrument.heartbeat import LoopMonitor
-from tui.instrument.loopstats import percentile
 from tui.instrument.memory import freeze_survivors, limit_malloc_arenas, thaw_survivors
 from tui.instrument.owners import LOOPBEAT, OWNER
 
@@ -316,29 +315,14 @@ class Bench:
         seconds: float,
         until: float | None = None,
         not_before: float | None = None,
-    ) -> tuple[float | None, float | None, float | None, float | None] | None:
-        """Worst and p99 loop lag, worst and p99 ping over ``seconds``.
+    ) -> Figures | None:
+        """The figures beside the graphs over ``seconds`` (``tui.engine.figures``).
 
-        The span ends ``until`` (by default now: a frozen graph passes the
-        moment it froze) and starts no earlier than ``not_before`` (a clear).
-        None before the instruments have started; a figure is None when
-        nothing was measured in the span.
+        None before the instruments have started.
         """
         if self.monitor is None or self.probe is None:
             return None
-        until = time.perf_counter() if until is None else until
-        since = until - seconds
-        if not_before is not None:
-            since = max(since, not_before)
-        lag = self.monitor.stats(since=since, until=until)
-        lag_max = max(lag.max, self.monitor.max_block(since=since, until=until))
-        pings = sorted(p.latency for p in self.probe.samples(since, until))
-        return (
-            lag_max if lag.count else None,
-            lag.p99 if lag.count else None,
-            pings[-1] if pings else None,
-            percentile(pings, 99) if pings else None,
-        )
+        return recent_figures(self.monitor, self.probe, seconds, until, not_before)
 
     def last_recording(self) -> Recording:
         """The newest run that answered, its ticks, pings and stalls, for a replay.
