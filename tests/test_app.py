@@ -260,3 +260,24 @@ async def test_the_heap_is_frozen_while_the_app_runs_and_a_late_stall_is_dropped
     # widgets are gone, and the stall must be dropped, not raise.
     late = Stall(0.0, 0.2, "demoapp/views.py:1 in v", "demoapp/views.py:1 in v", ())
     app.main.show_loop_item(late)
+
+
+async def test_the_latency_and_large_mode_are_state_the_screen_follows(
+    demo_db: Path,
+) -> None:
+    # Typed state, not values copied by hand: setting it is all it takes.
+    app = LoopbeatApp(demo_target(demo_db), live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        app.latency_ms = 50.0
+        await pilot.pause()
+        assert app.bench.latency_ms == 50.0
+        assert app.sub_title.startswith("simulated latency 50 ms")
+        await pilot.press("minus")
+        await pilot.pause()
+        assert app.latency_ms == app.bench.latency_ms == 20.0
+        assert app.sub_title.startswith("simulated latency 20 ms")
+        app.main.large = True
+        await pilot.pause()
+        assert app.main.has_class("large")
+        await pilot.press("l")
+        assert not app.main.large and not app.main.has_class("large")

@@ -18,6 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
+from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -35,8 +36,6 @@ from tui.ui.commands import binding_commands
 from tui.ui.desk import RunDesk, show_error
 from tui.ui.eventlog import EventLogHandler
 from tui.ui.messages import (
-    BlankScreen,
-    PresenterClosed,
     ReplayRequested,
     RunRequested,
 )
@@ -81,6 +80,9 @@ class LoopbeatApp(App[None]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
+    latency_ms: var[float] = var(0.0, init=False)
+    """The simulated latency runs without their own get (``+`` and ``-``)."""
+
     def __init__(
         self,
         target: Target,
@@ -120,6 +122,7 @@ class LoopbeatApp(App[None]):
             on_ping=self._show_ping,
             on_trouble=self._engine_trouble,
         )
+        self.set_reactive(LoopbeatApp.latency_ms, self.bench.latency_ms)
         self.main = MainScreen(
             burst=burst,
             large=large,
@@ -304,11 +307,6 @@ class LoopbeatApp(App[None]):
         """
         return self.desk.request(specs, reply_to, token)
 
-    @on(PresenterClosed)
-    def _presenter_closed(self, message: PresenterClosed) -> None:
-        message.stop()
-        self.main.leave_presenter()
-
     @on(ReplayRequested)
     def _replay_requested(self, message: ReplayRequested) -> None:
         message.stop()
@@ -318,11 +316,6 @@ class LoopbeatApp(App[None]):
             self.notify(str(reason), title="replay", markup=False)
             return
         self.main.replay(recording)
-
-    @on(BlankScreen)
-    def _blank_screen(self, message: BlankScreen) -> None:
-        message.stop()
-        self.main.toggle_blank()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -341,9 +334,16 @@ class LoopbeatApp(App[None]):
 
     def action_latency(self, direction: int) -> None:
         """Step the simulated latency of the runs that follow up or down."""
-        self.bench.latency_ms = step_latency(self.bench.latency_ms, direction)
+        self.latency_ms = step_latency(self.latency_ms, direction)
+
+    def watch_latency_ms(self, latency_ms: float) -> None:
+        # The one place the session's latency changes: the bench takes it for
+        # the runs that follow, the header and the events say it.
+        if self.bench.latency_ms == latency_ms:
+            return
+        self.bench.latency_ms = latency_ms
         self._show_latency()
-        self.log_event(f"simulated latency now {self.bench.latency_ms:g} ms per query")
+        self.log_event(f"simulated latency now {latency_ms:g} ms per query")
 
     def action_clear(self) -> None:
         """Clear the runs, the graphs and the stall line from the screen.

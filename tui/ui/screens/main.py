@@ -24,7 +24,13 @@ from tui.engine.runs import RunSpec
 from tui.instrument.formatting import describe_stall
 from tui.instrument.loopstats import Sample, Stall
 from tui.lessons.patterns import PATTERNS, Pattern, find, views_line
-from tui.ui.messages import PatternShown, ReplayRequested, RunRequested
+from tui.ui.messages import (
+    BlankScreen,
+    PatternShown,
+    PresenterClosed,
+    ReplayRequested,
+    RunRequested,
+)
 from tui.ui.screens.stage import PanelT, Stage
 from tui.ui.widgets.big_figure import BigFigure
 from tui.ui.widgets.event_log import EventLog
@@ -51,6 +57,8 @@ class MainScreen(Screen[None]):
     """Everything a presenter needs on one screen."""
 
     presented_latency: var[tuple[float, str] | None] = var(None)
+    large: var[bool] = var(False)
+    """Large mode: graphs and the last run's figure fill the screen (``l``)."""
     """The latency the runs in front of the room have when they set their own
     (a tour step's, a pair's, a question's), and whose it is ("this step");
     None while the presenter's own (``+``/``-``) applies. The header shows it."""
@@ -118,7 +126,7 @@ class MainScreen(Screen[None]):
         self.VERTICAL_BREAKPOINTS = [(0, "short"), (34, "tall"), (42, "tallest")]
         self.burst = burst
         self.tour_path = tour_path
-        self._large = large
+        self.set_reactive(MainScreen.large, large)
         self._live = live
         self._clock = clock
         self._stamp = stamp
@@ -160,7 +168,7 @@ class MainScreen(Screen[None]):
             self.query_one(selector).border_title = title
         self.pattern_list.focus()
         self.pattern_list.highlighted = 0
-        self.set_class(self._large, "large")
+        self.set_class(self.large, "large")
         self.ready = True
 
     # --- what the app hands down -------------------------------------------------
@@ -376,9 +384,23 @@ class MainScreen(Screen[None]):
             "graphs on a linear scale" if linear else "graphs on a log scale"
         )
 
+    def watch_large(self, large: bool) -> None:
+        self.set_class(large, "large")
+
+    @on(BlankScreen)
+    def _blank_screen(self, message: BlankScreen) -> None:
+        # A presenter's clicker asks from inside a panel; the screen decides.
+        message.stop()
+        self.toggle_blank()
+
+    @on(PresenterClosed)
+    def _presenter_closed(self, message: PresenterClosed) -> None:
+        message.stop()
+        self.leave_presenter()
+
     def action_toggle_large(self) -> None:
         """Large mode: graphs and the last run's figure fill the screen."""
-        self.toggle_class("large")
+        self.large = not self.large
 
     def action_toggle_pause(self) -> None:
         """Freeze or unfreeze the graphs (measuring goes on)."""
