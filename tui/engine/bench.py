@@ -283,15 +283,16 @@ class Bench:
             reservation.release()
         return batch
 
-    async def run_unrecorded(self, spec: RunSpec) -> RunResult:
+    async def run_unrecorded(self, spec: RunSpec, app: Any = None) -> RunResult:
         """Run ``spec`` outside the session: no number, no room, not kept.
 
         For the noise check's control runs, which judge the machine, not the
-        demo, and must not appear among the presenter's runs.
+        demo, and the middleware audit's, which may go to another ``app``
+        (the project without one class; see ``RunClient.run``).
         """
         if self._client is None:
             raise RunRefused("the session has stopped")
-        return await self._client.run(spec.at_latency(self._latency_ms), 0)
+        return await self._client.run(spec.at_latency(self._latency_ms), 0, app)
 
     async def run_now(self, spec: RunSpec) -> RunResult:
         """Reserve, run and release one spec (headless mode and tests)."""

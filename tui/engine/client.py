@@ -67,11 +67,13 @@ class RunClient:
         self._names: dict[int, str] = {}
         """Recent runs' names by token, for the runs they held up."""
 
-    async def run(self, spec: RunSpec, number: int = 0) -> RunResult:
+    async def run(self, spec: RunSpec, number: int = 0, app: Any = None) -> RunResult:
         """Send ``spec.burst`` concurrent requests and measure them.
 
         ``spec.latency_ms`` travels with each request, in its recorder, so runs
-        in flight together each get their own.
+        in flight together each get their own. ``app``: another (wrapped)
+        application to send them to, such as the project without one of its
+        middleware (``tui.engine.audit``); by default the client's own.
         """
         latency = (spec.latency_ms or 0.0) / 1000
         token = next(_RUN_TOKENS)
@@ -86,7 +88,10 @@ class RunClient:
             owner, run = OWNER.set(DEMO), RUN.set(token)
             try:
                 timed = await asyncio.gather(
-                    *(self._timed_get(spec.url, latency) for _ in range(spec.burst))
+                    *(
+                        self._timed_get(app or self.app, spec, latency)
+                        for _ in range(spec.burst)
+                    )
                 )
             finally:
                 RUN.reset(run)
@@ -100,12 +105,16 @@ class RunClient:
         return self._result(spec, number, token, started, ended, timed, causes)
 
     async def _timed_get(
-        self, url: str, latency: float
+        self, app: Any, spec: RunSpec, latency: float
     ) -> tuple[AsgiResponse, float, RequestRecord]:
         recorder = RequestRecorder(latency)
         started = time.perf_counter()
         response = await get(
-            self.app, url, host=self.host, extensions={EXTENSION: recorder}
+            app,
+            spec.url,
+            host=self.host,
+            method=spec.method,
+            extensions={EXTENSION: recorder},
         )
         return response, started, recorder.freeze()
 

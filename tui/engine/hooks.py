@@ -9,6 +9,8 @@ lists them all):
   Django connection's ``execute_wrappers``, so every statement, on every
   backend, runs through it on the thread that runs the statement;
 * ``got_request_exception`` receiver: notes what a view raised, and where;
+* a filter on the ``django.request`` logger: a failure of a request loopbeat
+  sent is reported by loopbeat, not printed over the screen;
 * ``SyncToAsync.__call__`` and ``AsyncToSync.__call__``: every thread hop a
   request makes, with what it ran across;
 * ``aiosqlite.core.Connection._connect``: the same statement hook on
@@ -20,6 +22,7 @@ read the request's recorder from ``tui.engine.record.CURRENT``.
 
 import asyncio
 import functools
+import logging
 import sys
 import threading
 import time
@@ -133,9 +136,10 @@ def describe_hop(kind: str, func: Any) -> Hop:
         return Hop(kind, signal, DJANGO)
     wrapped = getattr(func, "__wrapped__", None)
     if hasattr(wrapped, "get_response") and not isinstance(wrapped, type):
-        # Django adapted the stack below a sync-only middleware: the whole
-        # of it runs across this one hop, in a worker thread.
-        return Hop(kind, f"{type(wrapped).__name__} (adapted to sync)", MIDDLEWARE)
+        # A sync-only middleware made Django adapt the stack: the whole of
+        # it, from this outermost class down, runs across this one hop.
+        caller = f"{type(wrapped).__name__} and below, adapted to sync"
+        return Hop(kind, caller, MIDDLEWARE)
     caller = getattr(func, "__qualname__", name)
     # Django's handler calls its own functions across too: turning an
     # exception into a response, logging it.
@@ -192,6 +196,7 @@ class EngineHooks:
         if self._undo:
             raise RuntimeError("the engine's hooks are already installed")
         self._hook_django()
+        self._hook_logging()
         self._hook_asgiref()
         self._hook_aiosqlite()
 
@@ -243,6 +248,23 @@ class EngineHooks:
             tb = tb.tb_next
         message = str(error).strip().splitlines()
         return RaisedError(type(error).__name__, message[0] if message else "", where)
+
+    def _hook_logging(self) -> None:
+        """Keep Django's request log quiet for the requests loopbeat sends.
+
+        With ``DEBUG`` on, Django prints a traceback to the terminal for every
+        request that failed: over the live screen, and into a CI log as if
+        loopbeat had crashed. loopbeat reports those failures itself, as an
+        error row with the exception's line and where; other requests' log
+        lines are left as the project configured them.
+        """
+        logger = logging.getLogger("django.request")
+
+        def not_loopbeats(record: logging.LogRecord) -> bool:
+            return CURRENT.get() is None
+
+        logger.addFilter(not_loopbeats)
+        self._undo.append(lambda: logger.removeFilter(not_loopbeats))
 
     # --- asgiref ---------------------------------------------------------------
 

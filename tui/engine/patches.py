@@ -15,6 +15,8 @@ the loop's ``_selector``               ``tui.instrument.heartbeat.LoopMonitor`` 
 ``AsyncToSync.__call__``               the bench (thread hops)
 ``aiosqlite`` ``Connection._connect``  the same (statements on aiosqlite's
                                        threads)
+a filter on ``django.request``'s log   the same (loopbeat reports the
+                                       failures of its own requests)
 Django's ``connection_created`` and    the same (every statement through
 ``got_request_exception`` receivers,   ``execute_wrapper``; a view's error)
 each connection's ``execute_wrappers``
@@ -97,6 +99,7 @@ def process_state(loop: asyncio.AbstractEventLoop | None = None) -> dict[str, An
         "Handle._run": asyncio.events.Handle._run,
         "gc.frozen": gc.get_freeze_count(),
         "root logger handlers": tuple(logging.getLogger().handlers),
+        "django.request filters": tuple(logging.getLogger("django.request").filters),
     }
     if loop is not None:
         state["loop selector"] = type(getattr(loop, "_selector", None))

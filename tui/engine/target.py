@@ -47,6 +47,8 @@ class Target:
         prepare: Called before Django is set up (the demo points its
             settings at the chosen database file).
         describe: Facts for the header and exports (database, ...).
+        host_override: The ``Host`` to send instead of one read from
+            ``ALLOWED_HOSTS`` (``--host``).
     """
 
     name: str
@@ -58,6 +60,7 @@ class Target:
     rows_from: Callable[[bytes], int | None] | None = None
     prepare: Callable[[], None] | None = None
     describe: dict[str, str] = field(default_factory=dict)
+    host_override: str | None = None
 
     @property
     def label(self) -> str:
@@ -117,6 +120,8 @@ class Target:
         """
         from django.conf import settings
 
+        if self.host_override:
+            return self.host_override
         for allowed in settings.ALLOWED_HOSTS:
             if allowed == "*":
                 return "localhost"
