@@ -76,7 +76,7 @@ def main() -> int:
     args = parser.parse_args()
     root = str(Path(__file__).resolve().parent.parent)
     sys.path.insert(0, root)
-    from tui.cli import prepare_database
+    from tui.cli_demo import prepare_database
 
     db = args.db or Path(
         os.environ.get("LOOPBEAT_DB") or tempfile.mkdtemp() + "/bench.sqlite3"

@@ -106,7 +106,7 @@ def main() -> int:
     parser.add_argument("--ways", default=",".join(WAYS))
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tui.cli import prepare_database
+    from tui.cli_demo import prepare_database
 
     db = args.db or Path(
         os.environ.get("LOOPBEAT_DB") or tempfile.mkdtemp() + "/bench.sqlite3"

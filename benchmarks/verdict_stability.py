@@ -201,7 +201,7 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from demoapp.bootstrap import configure_django
-    from tui.cli import prepare_database
+    from tui.cli_demo import prepare_database
     from tui.instrument.memory import limit_malloc_arenas
 
     db = args.db or Path(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from demoapp.bootstrap import configure_django
 from demoapp.dbpath import resolve_db_path
-from tui.cli import prepare_database
+from tui.cli_demo import prepare_database
 
 KEYS = ("1", "u", "a", "d", "g", "h")
 

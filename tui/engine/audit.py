@@ -73,10 +73,7 @@ class MiddlewareCost:
         if kind == MIXIN:
             hooks = ", ".join(self.middleware.hooks) or "no hooks"
             if self.adapted and self.hops == 0:
-                return (
-                    f"MiddlewareMixin ({hooks}): run sync here, inside the stack "
-                    "Django adapted, with no hop of its own"
-                )
+                return f"MiddlewareMixin ({hooks}), run sync inside the adapted stack"
             return f"MiddlewareMixin: a sync_to_async hop per hook ({hooks})"
         if kind == SYNC_ONLY:
             return "sync-only: Django runs the stack around it in one worker thread"
@@ -202,9 +199,8 @@ async def audit(
             (r.error or f"HTTP {r.status}" for r in runs_without if _failed(r)), None
         )
         if failure is not None and not any(_failed(r) for r in whole):
-            costs.append(
-                MiddlewareCost(m, hops, failed=failure.splitlines()[0], adapted=adapted)
-            )
+            why = failure.splitlines()[0].split(". ")[0]
+            costs.append(MiddlewareCost(m, hops, failed=why, adapted=adapted))
             continue
         other = per_request(runs_without)
         change = PerRequest(

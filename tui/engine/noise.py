@@ -95,7 +95,7 @@ class NoiseReport:
             return f"machine quiet enough to trust short runs ({figures})"
         return (
             f"machine busy ({'; '.join(self.reasons())}): short runs may read "
-            f"'machine busy' and lag more; close what you can before the talk "
+            f"'machine busy' and lag more; close what you can "
             f"({figures})"
         )
 

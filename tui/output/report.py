@@ -9,7 +9,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +61,8 @@ class Report:
 
 Progress = Callable[[int, int, RunSpec], None]
 """Told ``(runs done, runs in all, the next spec)`` before each run."""
+Step = Callable[[Bench], Awaitable[None]]
+"""Work on the bench before or after the runs."""
 
 
 async def measure(
@@ -69,11 +71,15 @@ async def measure(
     repeat: int = 1,
     interval: float = 0.005,
     progress: Progress | None = None,
+    before: Step | None = None,
+    after: Step | None = None,
 ) -> Report:
     """Run each of ``report.specs`` ``repeat`` times on a fresh ``Bench``.
 
     Results go into ``report`` as they come, and the session is captured
     even when the runs are cancelled (Ctrl+C), so what was measured is kept.
+    ``before`` and ``after`` run on the bench around the runs (a project's
+    noise check, its middleware audit).
     """
     started = time.perf_counter()
     bench = Bench(
@@ -87,6 +93,8 @@ async def measure(
         report.monitor = bench.monitor
         try:
             await asyncio.sleep(SETTLE)
+            if before is not None:
+                await before(bench)
             for spec in report.specs:
                 for _ in range(repeat):
                     if progress is not None:
@@ -95,6 +103,8 @@ async def measure(
                     report.results.append(await bench.run_now(spec))
                     report.running = None
                     await asyncio.sleep(SETTLE)
+            if after is not None:
+                await after(bench)
         finally:
             report.seconds = time.perf_counter() - started
             report.session = bench.snapshot(seconds=report.seconds)
