@@ -1,5 +1,8 @@
 """Django is configured once per test session, on a small seeded database."""
 
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -81,3 +84,27 @@ def demo_client(app, monitor, probe=None):
     from tui.lessons.demo import rows_in_answer
 
     return RunClient(app, monitor, probe, rows_from=rows_in_answer)
+
+
+MYSITE = Path(__file__).resolve().parent / "projects" / "mysite"
+"""A Django project written as real ones are, to run loopbeat on."""
+
+
+@pytest.fixture(scope="session")
+def mysite_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture project's database, migrated and seeded once."""
+    db = tmp_path_factory.mktemp("mysite") / "mysite.sqlite3"
+    env = {
+        **os.environ,
+        "MYSITE_DB": str(db),
+        "DJANGO_SETTINGS_MODULE": "mysite.settings",
+    }
+    for command in (["migrate", "-v0"], ["seed_posts", "--count", "300"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=MYSITE,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return db

@@ -12,30 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.conftest import MYSITE
 
 ROOT = Path(__file__).resolve().parent.parent
-MYSITE = Path(__file__).resolve().parent / "projects" / "mysite"
-
-
-@pytest.fixture(scope="module")
-def mysite_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture project's database, migrated and seeded once."""
-    db = tmp_path_factory.mktemp("mysite") / "mysite.sqlite3"
-    env = {
-        **os.environ,
-        "MYSITE_DB": str(db),
-        "DJANGO_SETTINGS_MODULE": "mysite.settings",
-    }
-    for command in (["migrate", "-v0"], ["seed_posts", "--count", "300"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=MYSITE,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    return db
 
 
 ENGINE_RUN = """
