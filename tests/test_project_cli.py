@@ -169,3 +169,10 @@ def test_the_settings_module_is_read_from_manage_py(mysite_db):
     result = loopbeat(mysite_db, "--path", ".", "--headless", "--urls", "/health/")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "mysite · mysite.settings ·" in result.stdout
+
+
+def test_a_redirect_is_its_own_verdict_and_login_is_said(mysite_db):
+    result = headless(mysite_db, "--urls", "/old/,/dashboard/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "redirected to /" in result.stdout
+    assert "redirected to /accounts/login/?next=/dashboard/: login" in result.stdout

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
+from urllib.parse import urlsplit
 
 from tui.engine.inprocess import AsgiResponse, get
 from tui.engine.probe import PingProbe
@@ -147,6 +148,10 @@ class RunClient:
         records = [span.record for span in spans]
         raised = [str(r.raised) for r in records if r.raised is not None]
         failed = [r for r, _, _ in timed if r.status >= 400]
+        redirect = next(
+            (r.location for r, _, _ in timed if 300 <= r.status < 400 and r.location),
+            None,
+        )
         # Blocked time counts the run alone; the lag percentiles also take the
         # tick a freeze made late, which runs just after the response.
         blocked = self.monitor.stats(since=started, until=ended).blocked
@@ -199,6 +204,8 @@ class RunClient:
             held_up_by=_held_up_by_text(self._names, theirs),
             stopped=self.monitor.stops.stopped_within(started, ended),
             thread_hops=sum(len(r.hops) for r in records),
+            redirect=redirect,
+            login_required=redirect is not None and _is_login(redirect),
             error=raised[0] if raised else _http_error(failed),
             causes=causes,
             requests=spans,
@@ -231,6 +238,18 @@ def is_the_demos(stall: Stall) -> bool:
     if stall.cause == STARVED:
         return True
     return stall.owner not in (SCREEN, LOOPBEAT)
+
+
+def _is_login(location: str) -> bool:
+    """Whether ``location`` is the project's ``LOGIN_URL`` (Django's setting)."""
+    try:
+        from django.conf import settings
+        from django.shortcuts import resolve_url
+
+        login = str(resolve_url(settings.LOGIN_URL))
+    except Exception:  # no settings, or a LOGIN_URL that does not resolve
+        return False
+    return urlsplit(location).path == urlsplit(login).path
 
 
 def _http_error(failed: list[AsgiResponse]) -> str | None:

@@ -18,6 +18,8 @@ class AsgiResponse:
     received: float
     """When the last byte of the body arrived (``time.perf_counter``): what the
     client waited for, before Django's own clean-up after the response."""
+    location: str | None = None
+    """The ``Location`` a redirect points to."""
 
     def json(self) -> Any:
         """The body decoded as JSON (``{}`` if it is not JSON)."""
@@ -69,6 +71,7 @@ async def get(
     request_sent = False
     status = 0
     received = 0.0
+    location: str | None = None
     chunks: list[bytes] = []
 
     async def receive() -> dict:
@@ -80,9 +83,12 @@ async def get(
         return {"type": "http.disconnect"}
 
     async def send(message: dict) -> None:
-        nonlocal status, received
+        nonlocal status, received, location
         if message["type"] == "http.response.start":
             status = message["status"]
+            for name, value in message.get("headers", ()):
+                if bytes(name).lower() == b"location":
+                    location = bytes(value).decode("latin-1")
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
@@ -93,4 +99,5 @@ async def get(
         await app(scope, receive, send)
     finally:
         finished.set()
-    return AsgiResponse(status, b"".join(chunks), received or time.perf_counter())
+    ended = received or time.perf_counter()
+    return AsgiResponse(status, b"".join(chunks), ended, location)

@@ -100,3 +100,17 @@ def hop_owner(caller: str) -> str | None:
     if dot and method in HOOKS:
         return name
     return None
+
+
+def hop_name(caller: str) -> str:
+    """A hop's cause in a few words: its middleware class, or what Django ran."""
+    owner = hop_owner(caller)
+    if owner == ADAPTED:
+        return caller  # "SecurityMiddleware and below, adapted to sync"
+    if owner is not None:
+        return owner
+    if caller.endswith(".close"):
+        return "response close"
+    if caller == "BaseHandler._get_response_async":
+        return "back to the loop for the view"
+    return caller

@@ -94,6 +94,10 @@ class RunResult:
     nothing it measured then is the demo's, and the verdict says so."""
     thread_hops: int = 0
     """Every thread hop its requests made: Django's and middleware's too."""
+    redirect: str | None = None
+    """Where a redirect (a 3xx status) sent the client."""
+    login_required: bool = False
+    """The redirect goes to the project's ``LOGIN_URL``."""
 
     @property
     def label(self) -> str:
@@ -143,6 +147,8 @@ class RunResult:
             longest_hold=self.longest_hold,
             held_up_by=self.held_up_by,
             stopped=self.stopped,
+            redirect=self.redirect,
+            login=self.login_required,
         )
 
     @property

@@ -31,7 +31,8 @@ BLOCKED = "blocked"
 STARVED = "starved"
 KEPT_BEATING = "kept beating"
 UNMEASURED = "unmeasured"
-KINDS = (RAISED, FAILED, FROZE, BLOCKED, STARVED, KEPT_BEATING, UNMEASURED)
+REDIRECTED = "redirected"
+KINDS = (RAISED, FAILED, FROZE, BLOCKED, STARVED, KEPT_BEATING, UNMEASURED, REDIRECTED)
 
 HOLD_MIN = 0.05
 """The demo's own time on the loop thread (seconds) that can make it froze
@@ -99,6 +100,8 @@ def judge(
     longest_hold: float | None = None,
     held_up_by: tuple[str, ...] = (),
     stopped: float = 0.0,
+    redirect: str | None = None,
+    login: bool = False,
 ) -> Verdict:
     """The verdict for a run with these causes (None: not measured) and error.
 
@@ -111,6 +114,9 @@ def judge(
         held_up_by: Other runs whose code held the loop meanwhile, named in
             the sentence: their freeze is theirs, not this run's.
         stopped: Seconds the whole process was stopped during the run.
+        redirect: Where the response sent the client, for a redirect that
+            held nothing up: its own verdict.
+        login: The redirect goes to the project's ``LOGIN_URL``.
     """
     if error:
         kind = error.split(":", 1)[0]
@@ -151,6 +157,9 @@ def judge(
             f"starved: waited {format_seconds(split.starved)} for the GIL{held_up}",
             machine,
         )
+    if redirect is not None:
+        why = ": login required" if login else ""
+        return Verdict(REDIRECTED, f"redirected to {redirect}{why}", machine)
     if causes.longest_demo > 0:
         held_text = f"≤ {format_seconds(causes.longest_demo)}"
     else:

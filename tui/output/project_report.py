@@ -36,7 +36,7 @@ from rich.text import Text
 
 from tui.engine.audit import MiddlewareCost, audit
 from tui.engine.bench import Bench
-from tui.engine.middleware import ADAPTED, hop_owner, project_middleware
+from tui.engine.middleware import hop_name, project_middleware
 from tui.engine.noise import NoiseReport, measure_noise
 from tui.engine.results import RunResult, StallSummary
 from tui.engine.runs import RunSpec
@@ -317,20 +317,6 @@ def hop_line(path: PathOutcome) -> str:
         counts[hop_name(hop.caller)] += 1
     parts = [f"{name} x{n}" if n > 1 else name for name, n in counts.items()]
     return f"{len(span.record.hops)} a request: {', '.join(parts)}"
-
-
-def hop_name(caller: str) -> str:
-    """A hop's cause in a few words: its middleware class, or what Django ran."""
-    owner = hop_owner(caller)
-    if owner == ADAPTED:
-        return caller  # "SecurityMiddleware and below, adapted to sync"
-    if owner is not None:
-        return owner
-    if caller.endswith(".close"):
-        return "response close"
-    if caller == "BaseHandler._get_response_async":
-        return "back to the loop for the view"
-    return caller
 
 
 def report_json(project: ProjectReport, started: float) -> dict[str, Any]:
