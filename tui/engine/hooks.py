@@ -117,55 +117,80 @@ def describe_hop(kind: str, func: Any) -> Hop:
     Django's own hops are its signals (``request_started``'s sync receivers
     are sent together, in one hop) and the response's ``close``; a method of
     an object with a ``get_response`` is a middleware's; the rest are the
-    view's (the async ORM, ``sync_to_async``, a sync view).
+    view's (the async ORM, ``sync_to_async``, a sync view). Said on the loop
+    for every hop of every request: what a function is, once worked out, is
+    remembered by its class or its code (a few per project).
     """
     while isinstance(func, functools.partial):
         func = func.func
-    name = getattr(func, "__name__", None) or type(func).__name__
     owner = getattr(func, "__self__", None)
     if owner is not None and not isinstance(owner, type(sys)):
-        classes = {cls.__name__ for cls in type(owner).__mro__}
-        caller = f"{type(owner).__name__}.{name}"
-        if "HttpResponseBase" in classes or "BaseHandler" in classes:
-            return Hop(kind, caller, DJANGO)
-        if hasattr(owner, "get_response"):
-            return Hop(kind, caller, MIDDLEWARE)
-        return Hop(kind, caller, VIEW)
-    signal = _signal_sent_by(func)
-    if signal is not None:
-        return Hop(kind, signal, DJANGO)
+        name = getattr(func, "__name__", None) or type(func).__name__
+        kind_of_owner: Any = type(owner)
+        caller, stage = _method_hop(kind_of_owner, name, hasattr(owner, "get_response"))
+        return Hop(kind, caller, stage)
+    code = getattr(func, "__code__", None)
+    if code is not None and code.co_name == "sync_send":
+        signal = _signal_sent_by(func)
+        if signal is not None:
+            return Hop(kind, signal, DJANGO)
     wrapped = getattr(func, "__wrapped__", None)
     if hasattr(wrapped, "get_response") and not isinstance(wrapped, type):
         # A sync-only middleware made Django adapt the stack: the whole of
         # it, from this outermost class down, runs across this one hop.
         caller = f"{type(wrapped).__name__} and below, adapted to sync"
         return Hop(kind, caller, MIDDLEWARE)
+    caller, stage = _function_hop(func)
+    return Hop(kind, caller, stage)
+
+
+@functools.lru_cache(maxsize=512)
+def _method_hop(owner: Any, name: str, has_get_response: bool) -> tuple[str, str]:
+    classes = {cls.__name__ for cls in owner.__mro__}
+    caller = f"{owner.__name__}.{name}"
+    if "HttpResponseBase" in classes or "BaseHandler" in classes:
+        return caller, DJANGO
+    return caller, MIDDLEWARE if has_get_response else VIEW
+
+
+def _function_hop(func: Any) -> tuple[str, str]:
+    name = getattr(func, "__name__", None) or type(func).__name__
     caller = getattr(func, "__qualname__", name)
     # Django's handler calls its own functions across too: turning an
     # exception into a response, logging it.
     module = getattr(func, "__module__", "") or ""
-    if module.startswith(DJANGOS_OWN_MODULES):
-        return Hop(kind, caller, DJANGO)
-    return Hop(kind, caller, VIEW)
+    return caller, DJANGO if module.startswith(DJANGOS_OWN_MODULES) else VIEW
 
 
 def _signal_sent_by(func: Any) -> str | None:
     """``request_started`` for the function ``Signal.asend`` runs receivers in."""
     if not getattr(func, "__qualname__", "").startswith("Signal."):
         return None
-    from django.core import signals as core_signals
-    from django.db.models import signals as model_signals
-
+    names = _signal_names()
     for cell in getattr(func, "__closure__", None) or ():
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        for module in (core_signals, model_signals):
-            for attribute, signal in vars(module).items():
-                if signal is value:
-                    return attribute
+        name = names.get(id(value))
+        if name is not None:
+            return name
     return "a signal"
+
+
+@functools.cache
+def _signal_names() -> dict[int, str]:
+    """Django's request and model signals by identity (they live for good)."""
+    from django.core import signals as core_signals
+    from django.db.models import signals as model_signals
+    from django.dispatch import Signal
+
+    return {
+        id(signal): attribute
+        for module in (core_signals, model_signals)
+        for attribute, signal in vars(module).items()
+        if isinstance(signal, Signal)
+    }
 
 
 class EngineHooks:

@@ -26,6 +26,8 @@ CONTROL_PATH = "/__loopbeat__/control"
 check's control case, which must keep the loop beating on any project."""
 CONTROL_WAIT = 0.1
 _OWN_PATHS = (PING_PATH, CONTROL_PATH)
+VIEWS_KEPT = 1024
+"""Paths whose view is remembered (a typed path per request at most)."""
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -73,6 +75,10 @@ class RecordingApp:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._views: dict[str, tuple[Any, bool]] = {}
+        """What each path resolved to, and whether its view is async: the
+        URLconf does not change during a session, and resolving it again
+        for every request would be loop time every request pays."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -87,9 +93,9 @@ class RecordingApp:
         if recorder is None:
             await self.app(scope, receive, send)
             return
-        view = resolved_view(scope.get("path", "/"))
+        view, on_the_loop = self._view(scope.get("path", "/"))
         if view is not None:
-            if is_async_view(view):
+            if on_the_loop:
                 # An async view's own code runs in the request's task, here.
                 recorder.view_ran_on(threading.current_thread().name)
             else:
@@ -99,6 +105,20 @@ class RecordingApp:
             await self.app(scope, receive, send)
         finally:
             CURRENT.reset(token)
+
+    def _view(self, path: str) -> tuple[Any, bool]:
+        known = self._views.get(path)
+        if known is None:
+            view = resolved_view(path)
+            known = (view, view is not None and is_async_view(view))
+            _bounded_put(self._views, path, known, VIEWS_KEPT)
+        return known
+
+
+def _bounded_put(cache: dict[str, Any], key: str, value: Any, most: int) -> None:
+    if len(cache) >= most:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 async def _answer_own(path: str, send: Send) -> None:
