@@ -121,8 +121,8 @@ def set_up(target: Target) -> None:
         import django  # noqa: F401
     except ImportError:
         raise TargetError(
-            "Django is not installed where loopbeat runs: install loopbeat in "
-            "your project's environment (pip install loopbeat)"
+            "Django is not installed where loopbeat runs: install loopbeat into "
+            "your project's environment (pip install path/to/loopbeat)"
         ) from None
     try:
         target.set_up_django()
