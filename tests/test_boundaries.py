@@ -2,7 +2,7 @@
 
 ``tui`` is built in layers, each a folder, each importing only those below:
 
-    instrument  <  engine  <  lessons  <  output  <  ui  <  the entry (cli)
+    instrument  <  engine  <  lessons  <  output  <  plugin  <  ui  <  the entry
 
 * The instrument uses the standard library and itself only: no Django, no
   Textual, nothing of the layers above.
@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TUI = ROOT / "tui"
-LAYERS = ("instrument", "engine", "lessons", "output", "ui")
+LAYERS = ("instrument", "engine", "lessons", "output", "plugin", "ui")
 """From the bottom up."""
 ENTRY = {TUI / "__init__.py", TUI / "__main__.py", TUI / "cli.py", TUI / "leaving.py"}
 DEMO_KNOWERS = {TUI / "cli.py", TUI / "lessons" / "demo.py"}

@@ -144,6 +144,9 @@ class LoopMonitor(LoopHistory):
         """Readings of every thread, taken by the watchdog while runs want them."""
         self.stops = StopDetector()
         """When the whole process was stopped (``kill -STOP``, Ctrl+Z)."""
+        self.on_stall: Callable[[Stall], None] | None = None
+        """Told of each stall as it is handed over, on the thread that finished
+        it: for a watcher that may outlive the loop (a test's)."""
         self._ticks = 0
         self._tick_seconds = 0.0
         self._watchdog_cpu = 0.0
@@ -160,13 +163,18 @@ class LoopMonitor(LoopHistory):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def start(self) -> None:
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Start watching the running loop; call it from a coroutine on that loop.
+
+        Args:
+            loop: A loop about to run on this thread, to watch from its first
+                callback on (a test's, started by ``run_forever``); by default
+                the running one.
 
         Raises:
             RuntimeError: If no loop is running or the monitor already runs.
         """
-        loop = asyncio.get_running_loop()
+        loop = loop or asyncio.get_running_loop()
         if self._task is not None:
             raise RuntimeError("LoopMonitor is already running")
         self._loop = loop
@@ -204,14 +212,28 @@ class LoopMonitor(LoopHistory):
 
     async def stop(self) -> None:
         """Stop watching, leaving no task, thread or selector proxy behind."""
-        if self._task is None:
+        task = self._task
+        if task is None:
+            return
+        self.halt()
+        await asyncio.wait({task})
+
+    def halt(self) -> None:
+        """Stop watching without waiting for the heartbeat task to end.
+
+        For a loop that is no longer running, or closed (a test's, after
+        ``asyncio.run``): the task is cancelled if the loop can still run it,
+        and everything else is undone at once.
+        """
+        task = self._task
+        if task is None:
             return
         if self._watchdog is not None:
             self._watchdog.stop()
             self._watchdog_cpu += self._watchdog.cpu_seconds
             self.stops.close()
-        self._task.cancel()
-        await asyncio.wait({self._task})
+        if not task.done() and self._loop is not None and not self._loop.is_closed():
+            task.cancel()
         if self._selector is not None:
             loop: Any = self._loop
             if loop._selector is self._selector:
@@ -332,6 +354,8 @@ class LoopMonitor(LoopHistory):
     def _stall_ended(self, stall: Stall) -> None:
         # Whole and frozen, from the watchdog's thread (or the loop's, inside
         # the selector): kept and told to subscribers on the loop, in order.
+        if self.on_stall is not None:
+            self.on_stall(stall)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._stall_done, stall)
