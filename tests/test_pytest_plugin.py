@@ -26,10 +26,13 @@ def suite(
     # The snapshot plugin keeps this session's files in a directory named by
     # this variable; an inner session that ran it would delete them.
     monkeypatch.delenv("TEXTUAL_SNAPSHOT_TEMPDIR", raising=False)
+    # This suite's Django is the demo's; a suite here picks its own.
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
     return pytester
 
 
 ISOLATED = ("-p", "no:cacheprovider", "-p", "no:textual-snapshot", "-p", "no:syrupy")
+WITHOUT_PYTEST_DJANGO = ("-p", "no:django")
 
 
 def run(suite: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
@@ -182,6 +185,7 @@ def test_starvation_is_reported_with_the_thread_and_does_not_fail(
         async def test_fetches():
             assert len(await sync_to_async(every_book)()) > 1000
         """,
+        *WITHOUT_PYTEST_DJANGO,
         "--loop-budget",
         "30",
         "--loop-report",
@@ -193,8 +197,8 @@ def test_starvation_is_reported_with_the_thread_and_does_not_fail(
     if test["outcome"] == "pass":
         assert test["starved"] is not None, test
         assert "ThreadPoolExecutor" in test["starved"]["thread"], test
-    with_failure = suite.runpytest(
-        "-p", "no:cacheprovider", "--loop-budget", "30", "--loop-fail-starved"
+    with_failure = suite.runpytest_subprocess(
+        *ISOLATED, *WITHOUT_PYTEST_DJANGO, "--loop-budget", "30", "--loop-fail-starved"
     )
     if test["outcome"] == "pass" and test["starved"]["ms"] > 30:
         with_failure.assert_outcomes(failed=1)
@@ -276,11 +280,64 @@ def test_a_view_that_blocks_fails_the_test_that_requests_it_with_the_views_line(
             assert response.status_code == 200
         """
     )
-    result = suite.runpytest_subprocess(*ISOLATED, "--loop-budget", "50")
+    result = suite.runpytest_subprocess(
+        *ISOLATED, *WITHOUT_PYTEST_DJANGO, "--loop-budget", "50"
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*blocked the loop * (budget 50 ms): "
             "time.sleep(0.12) at shop/views.py:6 in items*"
+        ]
+    )
+
+
+def test_pytest_djangos_async_client_and_database_are_watched(suite) -> None:
+    # As Django teams run their suites: pytest-django, its settings option,
+    # its async_client fixture and a test database.
+    suite.makepyfile(
+        shopsettings="""
+        SECRET_KEY = "tests"
+        ROOT_URLCONF = "shopurls"
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+        DATABASES = {
+            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+        }
+        ALLOWED_HOSTS = ["testserver"]
+        USE_TZ = True
+        """,
+        shopurls="""
+        import time
+        from django.contrib.auth.models import User
+        from django.http import JsonResponse
+        from django.urls import path
+
+        async def users(request):
+            count = await User.objects.acount()
+            time.sleep(0.12)
+            return JsonResponse({"users": count})
+
+        urlpatterns = [path("users/", users)]
+        """,
+    )
+    result = run(
+        suite,
+        """
+        import pytest
+
+        @pytest.mark.django_db
+        async def test_users(async_client):
+            response = await async_client.get("/users/")
+            assert response.status_code == 200
+        """,
+        "--ds",
+        "shopsettings",
+        "--loop-budget",
+        "50",
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*blocked the loop * (budget 50 ms): time.sleep(0.12) at shopurls.py:8 in users*"
         ]
     )
