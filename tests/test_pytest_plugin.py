@@ -338,6 +338,7 @@ def test_pytest_djangos_async_client_and_database_are_watched(suite) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*blocked the loop * (budget 50 ms): time.sleep(0.12) at shopurls.py:8 in users*"
+            "*blocked the loop * (budget 50 ms): "
+            "time.sleep(0.12) at shopurls.py:8 in users*"
         ]
     )
