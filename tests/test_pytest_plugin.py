@@ -342,3 +342,32 @@ def test_pytest_djangos_async_client_and_database_are_watched(suite) -> None:
             "time.sleep(0.12) at shopurls.py:8 in users*"
         ]
     )
+
+
+def test_a_stall_is_the_test_its_own_never_the_next_ones(suite) -> None:
+    # One watchdog serves the session; a stall it is still explaining when a
+    # test ends is waited for, never handed to the test after it.
+    result = run(
+        suite,
+        """
+        import asyncio, time
+
+        async def test_1_blocks():
+            time.sleep(0.15)
+
+        async def test_2_awaits():
+            await asyncio.sleep(0.01)
+
+        async def test_3_blocks_again():
+            time.sleep(0.15)
+
+        async def test_4_awaits():
+            await asyncio.sleep(0.01)
+        """,
+        "--loop-budget",
+        "50",
+    )
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        ["FAILED test_it.py::test_1_blocks*", "FAILED test_it.py::test_3_blocks_again*"]
+    )

@@ -9,7 +9,7 @@ import itertools
 import threading
 import time
 
-from tui.instrument import heartbeat
+from tui.instrument import selector as selector_module
 from tui.instrument.framenames import FrameNames
 from tui.instrument.heartbeat import LoopMonitor
 from tui.instrument.loopstats import BusyPeriod, Stall
@@ -69,11 +69,11 @@ def test_the_cpu_clocks_are_read_before_the_wall_clock(monkeypatch) -> None:
     reads = itertools.count()
     clock = lambda: float(next(reads))  # noqa: E731
     for name in ("perf_counter", "process_time", "thread_time"):
-        monkeypatch.setattr(heartbeat, name, clock)
+        monkeypatch.setattr(selector_module, name, clock)
     monitor = LoopMonitor()
     monitor._busy_since = clock()
     selector = PretendSelector(monitor)
-    heartbeat._TimedSelector(selector, monitor).select(0.01)
+    selector_module.TimedSelector(selector, monitor).select(0.01)
     for mark in (selector.mark_inside, monitor._cpu_mark):
         assert mark is not None
         assert mark.loop_cpu < mark.at and mark.process_cpu < mark.at, mark

@@ -7,6 +7,7 @@ line, never to loopbeat's hooks or instruments.
 Standard library only.
 """
 
+import functools
 import os
 import site
 import sysconfig
@@ -17,6 +18,16 @@ LOOPBEAT_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 """loopbeat's own code: never the project's, whatever directory holds both
 (the demo's repository, or a user's project with loopbeat vendored in)."""
 _NOT_PROJECT = {".venv", "site-packages", "dist-packages"}
+
+
+@functools.cache
+def _library_paths() -> frozenset[str]:
+    """Where the standard library and installed packages live (read once:
+    sysconfig and site take about half a millisecond, and a test suite makes
+    a namer per test)."""
+    libraries = {sysconfig.get_path(n) for n in ("purelib", "platlib", "stdlib")}
+    libraries.update(site.getsitepackages())
+    return frozenset(os.path.abspath(path) for path in libraries if path)
 
 
 class FrameNames:
@@ -33,13 +44,9 @@ class FrameNames:
     ) -> None:
         self._roots = [os.path.abspath(root) for root in project_roots]
         self._excluded = {os.path.abspath(f) for f in excluded_files}
-        libraries = {sysconfig.get_path(n) for n in ("purelib", "platlib", "stdlib")}
-        libraries.update(site.getsitepackages())
         # Longest first, so a venv inside the project shortens to site-packages.
         self._prefixes = sorted(
-            {*self._roots, *(os.path.abspath(path) for path in libraries if path)},
-            key=len,
-            reverse=True,
+            {*self._roots, *_library_paths()}, key=len, reverse=True
         )
         self._known: dict[str, tuple[str, bool]] = {}
 

@@ -23,62 +23,20 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterable
-from time import perf_counter, process_time, thread_time
+from time import perf_counter
 from typing import Any, Self
 
 from tui.instrument.framenames import FrameNames
 from tui.instrument.loophistory import LoopHistory
 from tui.instrument.loopstats import BusyPeriod, MonitorCost, Sample, Stall
 from tui.instrument.owners import LOOPBEAT, CallbackLedger, context_of
+from tui.instrument.selector import TimedSelector
 from tui.instrument.stallcauses import CpuMark
 from tui.instrument.stalls import WATCHDOG_POLL, StallWatchdog
 from tui.instrument.stops import StopDetector
 from tui.instrument.threadtimes import ThreadSampler
 
 logger = logging.getLogger(__name__)
-
-
-class _TimedSelector:
-    """Stands in for the loop's selector and times the gaps between selects.
-
-    The loop calls ``select()`` once per iteration, so the time between one
-    call returning and the next starting is exactly one busy period.
-    """
-
-    __slots__ = ("_monitor", "wrapped")
-
-    def __init__(self, wrapped: Any, monitor: "LoopMonitor") -> None:
-        self.wrapped = wrapped
-        self._monitor: LoopMonitor | None = monitor
-
-    def select(self, timeout: float | None = None) -> Any:
-        """Forward to the real selector, noting when the loop stops being busy."""
-        monitor = self._monitor
-        if monitor is None:
-            return self.wrapped.select(timeout)
-        # CPU clocks before wall clocks, here and below: the loop can lose the
-        # GIL between any two reads, for as long as a starving thread keeps
-        # it. A mark read after that wait would leave it out, and the late
-        # wake-up or busy period measured from the earlier wall time would
-        # read as nobody of ours running: "machine busy" on a quiet machine.
-        cpu = thread_time(), process_time()
-        entered = perf_counter()
-        monitor._busy_ended(entered)
-        monitor._cpu_mark = CpuMark(entered, *cpu)
-        if timeout is not None:
-            # epoll and poll wait whole milliseconds, rounded up (selectors.py).
-            monitor._select_deadline = entered + math.ceil(timeout * 1e3) * 1e-3
-        events = self.wrapped.select(timeout)
-        cpu = thread_time(), process_time()
-        monitor._select_returned(perf_counter(), cpu)
-        return events
-
-    def detach(self) -> None:
-        """Stop timing but keep forwarding, for when the proxy cannot be removed."""
-        self._monitor = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.wrapped, name)
 
 
 class LoopMonitor(LoopHistory):
@@ -126,7 +84,7 @@ class LoopMonitor(LoopHistory):
         self._names = FrameNames(project_roots or [os.getcwd()], excluded_files)
         self._subscribers: list[Callable[[Sample | Stall], None]] = []
         self._task: asyncio.Task[None] | None = None
-        self._selector: _TimedSelector | None = None
+        self._selector: TimedSelector | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread_id = 0
         self.loop_native_id = 0
@@ -175,25 +133,11 @@ class LoopMonitor(LoopHistory):
             RuntimeError: If no loop is running or the monitor already runs.
         """
         loop = loop or asyncio.get_running_loop()
-        if self._task is not None:
+        if self._watchdog is not None:
             raise RuntimeError("LoopMonitor is already running")
-        self._loop = loop
         self._loop_thread_id = threading.get_ident()
         self.loop_native_id = threading.get_native_id()
-        selector = getattr(loop, "_selector", None) if self._use_selector else None
-        if callable(getattr(selector, "select", None)):
-            self.mode = "selector"
-            # We are inside an iteration of the loop, so it is busy from now.
-            self._busy_since = perf_counter()
-            self._selector = _TimedSelector(selector, self)
-            loop._selector = self._selector  # type: ignore[attr-defined]
-        else:
-            self.mode = "tick"
-        self._tick_due = perf_counter() + self.interval
-        self.ledger.install()
-        self._task = loop.create_task(
-            self._beat(), name="loopbeat-heartbeat", context=context_of(LOOPBEAT)
-        )
+        self._attach(loop)
         self._watchdog = StallWatchdog(
             loop_thread_id=self._loop_thread_id,
             stuck_since=self.stuck_since if self.mode == "selector" else None,
@@ -213,10 +157,9 @@ class LoopMonitor(LoopHistory):
     async def stop(self) -> None:
         """Stop watching, leaving no task, thread or selector proxy behind."""
         task = self._task
-        if task is None:
-            return
         self.halt()
-        await asyncio.wait({task})
+        if task is not None:
+            await asyncio.wait({task})
 
     def halt(self) -> None:
         """Stop watching without waiting for the heartbeat task to end.
@@ -225,27 +168,74 @@ class LoopMonitor(LoopHistory):
         ``asyncio.run``): the task is cancelled if the loop can still run it,
         and everything else is undone at once.
         """
-        task = self._task
-        if task is None:
-            return
         if self._watchdog is not None:
             self._watchdog.stop()
             self._watchdog_cpu += self._watchdog.cpu_seconds
             self.stops.close()
-        if not task.done() and self._loop is not None and not self._loop.is_closed():
+            self._watchdog = None
+        self.detach()
+
+    def move_to(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch ``loop`` from its next callback on, the watchdog running on.
+
+        A test suite runs one loop after another on one thread: moving keeps
+        the watchdog thread (starting one costs a test about a millisecond)
+        and times the new loop's selector and ticks. Starts the monitor if
+        it has not started.
+        """
+        if self._watchdog is None:
+            self.start(loop)
+            return
+        if threading.get_ident() != self._loop_thread_id:
+            raise RuntimeError("a monitor watches loops of one thread only")
+        if loop is self._loop and self._task is not None:
+            return
+        self.detach()
+        self._attach(loop)
+
+    def watchdog_holding(self) -> float | None:
+        """The start of a stall the watchdog has caught and not handed over."""
+        watchdog = self._watchdog
+        return watchdog.holding if watchdog is not None else None
+
+    def detach(self) -> None:
+        """Stop timing the current loop; the watchdog, if any, sees it idle."""
+        task = self._task
+        loop: Any = self._loop
+        alive = loop is not None and not loop.is_closed()
+        if task is not None and not task.done() and alive:
             task.cancel()
-        if self._selector is not None:
-            loop: Any = self._loop
+        if self._selector is not None and loop is not None:
             if loop._selector is self._selector:
                 loop._selector = self._selector.wrapped
             else:
                 # Someone wrapped it after us; removing ours would drop theirs.
                 self._selector.detach()
-        self._task = self._selector = self._watchdog = None
+        self._task = self._selector = None
+        # Read by the watchdog: neither busy nor due means nothing to catch.
         self._busy_since = None
         self._select_deadline = math.inf
         self._tick_due = math.inf
         self.ledger.uninstall()
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Time ``loop``'s selector and callbacks, and beat on it."""
+        self._loop = loop
+        selector = getattr(loop, "_selector", None) if self._use_selector else None
+        if callable(getattr(selector, "select", None)):
+            self.mode = "selector"
+            # Inside an iteration of the loop (or just before its first), so
+            # it is busy from now.
+            self._busy_since = perf_counter()
+            self._selector = TimedSelector(selector, self)
+            loop._selector = self._selector  # type: ignore[attr-defined]
+        else:
+            self.mode = "tick"
+        self._tick_due = perf_counter() + self.interval
+        self.ledger.install()
+        self._task = loop.create_task(
+            self._beat(), name="loopbeat-heartbeat", context=context_of(LOOPBEAT)
+        )
 
     def subscribe(
         self, callback: Callable[[Sample | Stall], None]
@@ -375,8 +365,7 @@ class LoopMonitor(LoopHistory):
         """
         deadline = perf_counter() + timeout
         while perf_counter() < deadline:
-            watchdog = self._watchdog
-            holding = watchdog.holding if watchdog is not None else None
+            holding = self.watchdog_holding()
             if holding is None or holding > until:
                 break
             await asyncio.sleep(WATCHDOG_POLL)

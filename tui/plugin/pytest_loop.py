@@ -105,6 +105,8 @@ class LoopBudgets:
         self.root = str(config.rootpath)
         self.judged: list[tuple[pytest.Item, Judgement]] = []
         self.started = time.time()
+        self.watch: LoopWatch | None = None
+        """One for the session, made at the first test with a budget."""
 
     def budget_for(self, item: pytest.Item) -> float | None:
         """The test's budget in seconds, or None when it has none."""
@@ -123,14 +125,15 @@ class LoopBudgets:
         budget = self.budget_for(item)
         if budget is None:
             return (yield)
-        watch = LoopWatch([self.root])
-        watch.install()
+        if self.watch is None:
+            self.watch = LoopWatch([self.root])
+        self.watch.begin()
         try:
             result = yield
         finally:
-            watch.uninstall()
+            stalls = self.watch.end()
         judgement = judge_test(
-            watch.taken(),
+            stalls,
             budget,
             fail_starved=self.fail_starved,
             strict=self.strict,
@@ -175,6 +178,8 @@ class LoopBudgets:
         )
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.watch is not None:
+            self.watch.close()
         if not self.report_path:
             return
         path = Path(self.report_path)
