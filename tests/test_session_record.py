@@ -50,7 +50,13 @@ async def test_the_json_export_holds_the_events_log_with_times(
     app = LoopbeatApp(demo_target(demo_db), export_dir=tmp_path)
     async with started(app) as pilot:
         result = await run_and_wait(pilot, "1")  # time.sleep(0.1): a stall line
-        await asyncio.sleep(0.3)  # the stall's line reaches the log once it ends
+        # The stall's line reaches the log once it is explained: wait for it
+        # (generously, so a loaded machine is not a failure).
+        for _ in range(100):
+            lines = app.main.events.lines
+            if any(line.split(" ", 1)[1].startswith("blocked ") for line in lines):
+                break
+            await asyncio.sleep(0.05)
         shown = list(app.main.events.lines)
         await export(pilot)
     data = json.loads(_session_json(tmp_path).read_text())
