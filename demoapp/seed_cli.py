@@ -13,7 +13,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from demoapp.dbpath import ENV_VAR, db_path_source, default_db_path, resolve_db_path
+from demoapp.bootstrap import as_database
+from demoapp.dbpath import default_db_path
+from demoapp.dburl import (
+    URL_ENV_VAR,
+    Database,
+    DatabaseURLError,
+    database_source,
+    resolve_database,
+)
 from demoapp.interrupts import SeedInterrupted, interrupt_after
 from demoapp.seeding import (
     SeedError,
@@ -35,9 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create the loopbeat demo database (authors, books, reviews).",
     )
     parser.add_argument(
+        "--database",
         "--db",
-        metavar="PATH",
-        help=f"database file (default: $LOOPBEAT_DB or {default_db_path()})",
+        dest="db",
+        metavar="URL",
+        help=(
+            "a SQLite file path or a postgresql://USER:PASSWORD@HOST:PORT/DB URL"
+            f" (default: ${URL_ENV_VAR}, $LOOPBEAT_DB or {default_db_path()})"
+        ),
     )
     for table in ("authors", "books", "reviews"):
         parser.add_argument(
@@ -57,13 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def seed_with_progress(
-    target: Path,
+    target: Path | Database,
     sizes: SeedSizes,
     *,
     force: bool = False,
     console: Console | None = None,
 ) -> SeedSummary:
-    """Build the database showing a rich progress bar, one line per table."""
+    """Build the database showing a rich progress bar, one line per table.
+
+    ``target`` is a SQLite file's path, or a ``Database`` (either backend).
+    """
     console = console or Console(stderr=True)
     columns = (
         "[progress.description]{task.description:<8}",
@@ -79,7 +95,13 @@ def seed_with_progress(
                 tasks[table] = progress.add_task(table, total=total or 1)
             progress.update(tasks[table], completed=done if total else 1)
 
-        return build_database(target, sizes, force=force, progress=on_progress)
+        database = as_database(target)
+        if database.is_postgres:
+            from demoapp.pgseeding import build_postgres
+
+            return build_postgres(database, sizes, force=force, progress=on_progress)
+        assert database.path is not None
+        return build_database(database.path, sizes, force=force, progress=on_progress)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,22 +118,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = SeedSizes(args.authors, args.books, args.reviews, args.seed)
     try:
-        target = resolve_db_path(args.db)
+        database = resolve_database(args.db)
     except OSError:  # a relative path, and the current directory is gone
         print(
-            "seed.py: error: the current directory is gone; give --db an absolute path",
+            "seed.py: error: the current directory is gone;"
+            " give --database an absolute path",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    came = f" ({ENV_VAR} names it)" if db_path_source(args.db) == ENV_VAR else ""
+    except DatabaseURLError as error:
+        print(f"seed.py: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    source = database_source(args.db)
+    came = f" ({source} names it)" if source not in ("--database", "default") else ""
+    target = database.masked
     try:
         sizes.validate()
-        check_target(target, args.force)  # before the progress bar takes the screen
+        if database.path is not None:  # before the progress bar takes the screen
+            check_target(database.path, args.force)
         with interrupt_after():  # Django's imports must not wrap a Ctrl+C
             from demoapp.bootstrap import configure_django
 
-            configure_django(target)
-        summary = seed_with_progress(target, sizes, force=args.force)
+            configure_django(database)
+        summary = seed_with_progress(database, sizes, force=args.force)
     except SeedError as error:
         print(f"seed.py: error: {error}{came}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,12 +1,13 @@
 """Minimal Django settings for the in-process demo app.
 
-The database path comes from ``LOOPBEAT_DB`` (which ``--db`` sets before Django
-starts), else a per-user default: see ``demoapp.dbpath``.
+The database comes from ``LOOPBEAT_DATABASE_URL`` (which ``--database`` sets
+before Django starts), else ``LOOPBEAT_DB``, else a per-user SQLite file: see
+``demoapp.dburl``.
 """
 
 import secrets
 
-from demoapp.dbpath import resolve_db_path
+from demoapp.dburl import resolve_database
 
 # Generated per process: nothing signed by this app outlives the process, and a
 # committed key would be a secret in the repository.
@@ -22,17 +23,8 @@ MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "demoapp.urls"
 ASGI_APPLICATION = "demoapp.asgi.application"
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(resolve_db_path()),
-        # Persistent connections leak under ASGI (never reused), so keep Django's
-        # default of closing them at the end of each request.
-        "CONN_MAX_AGE": 0,
-        # A locked database fails a request after 2 s instead of hanging it.
-        "OPTIONS": {"timeout": 2},
-    }
-}
+# A SQLite file or a PostgreSQL database: see demoapp.dburl.
+DATABASES = {"default": resolve_database().django_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 USE_TZ = True

@@ -80,7 +80,8 @@ def test_seed_py_with_a_relative_db_from_a_deleted_directory(tmp_path: Path) -> 
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
-        "seed.py: error: the current directory is gone; give --db an absolute path"
+        "seed.py: error: the current directory is gone;"
+        " give --database an absolute path"
     )
 
 

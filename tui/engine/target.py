@@ -64,9 +64,15 @@ class Target:
 
     @property
     def label(self) -> str:
-        """A few words for the header: the database's file name, else the name."""
+        """A few words for the header: the backend and the database's short
+        name (``describe``'s ``backend`` and ``label``), else the file's name,
+        else the target's name."""
         database = self.describe.get("database")
-        return Path(database).name if database else self.name
+        short = self.describe.get("label") or (Path(database).name if database else "")
+        backend = self.describe.get("backend")
+        if backend and short:
+            return f"{backend} · {short}"
+        return short or self.name
 
     def set_up_django(self) -> None:
         """Point Django at this target's settings and run ``django.setup()``.

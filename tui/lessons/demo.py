@@ -5,28 +5,29 @@ engine sees a ``Target`` like any other project's.
 """
 
 import json
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.engine.target import Target, TargetError
 
+if TYPE_CHECKING:
+    from demoapp.dburl import Database
+
 DEMO_SETTINGS = "demoapp.settings"
-DB_ENV = "LOOPBEAT_DB"
-"""Where demoapp's settings read the database path from."""
 
 
-def demo_target(db_path: Path) -> Target:
-    """The demo app, on the database at ``db_path`` (already checked)."""
+def demo_target(chosen: "Path | Database") -> Target:
+    """The demo app, on ``chosen`` (a SQLite path, or a ``Database``; checked)."""
     import demoapp
+    from demoapp.bootstrap import as_database, point_settings_at
+
+    database = as_database(chosen)
 
     def prepare() -> None:
-        from django.conf import settings
-
-        if settings.configured:
-            name = settings.DATABASES["default"]["NAME"]
-            if name != str(db_path):
-                raise TargetError(f"Django is already configured for {name}")
-        os.environ[DB_ENV] = str(db_path)
+        try:
+            point_settings_at(database)
+        except RuntimeError as error:
+            raise TargetError(str(error)) from None
 
     return Target(
         name="loopbeat demo",
@@ -37,7 +38,11 @@ def demo_target(db_path: Path) -> Target:
         warm_up=("/ping", "/async/get-count"),
         rows_from=rows_in_answer,
         prepare=prepare,
-        describe={"database": str(db_path)},
+        describe={
+            "backend": database.vendor,
+            "database": database.masked,
+            "label": database.label,
+        },
     )
 
 
