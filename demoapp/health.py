@@ -16,6 +16,9 @@ from pathlib import Path
 
 from demoapp.dbfile import kind_of, reason, stat_or_none
 from demoapp.dbpath import ENV_VAR
+from demoapp.dburl import URL_ENV_VAR
+
+NAMED_BY_ENVIRONMENT = (ENV_VAR, URL_ENV_VAR)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 TABLES = ("author", "book", "review")
@@ -35,7 +38,8 @@ class DatabaseStatus:
     trying to create a database there.
     """
 
-    path: Path
+    path: Path | str
+    """The file, or a PostgreSQL URL with its password masked."""
     exists: bool
     problem: str | None = None
     fix: str | None = None
@@ -76,8 +80,8 @@ def another_file(source: str, *, after_or: bool = False) -> str:
     "--db FILE" alone would leave the user looking for a --db they never gave.
     ``after_or`` words it to follow "..., or ".
     """
-    if source == ENV_VAR:
-        return f"set {ENV_VAR} to another database file, or pass --db FILE"
+    if source in NAMED_BY_ENVIRONMENT:
+        return f"set {source} to another database file, or pass --db FILE"
     return "use another --db" if after_or else "--db FILE"
 
 
@@ -105,7 +109,7 @@ def inspect_database(
     reseed = f"python seed.py --force --db {quoted}"
     other = another_file(source)
     or_other = another_file(source, after_or=True)
-    came = f" ({ENV_VAR} names it)" if source == ENV_VAR else ""
+    came = f" ({source} names it)" if source in NAMED_BY_ENVIRONMENT else ""
     try:
         info = stat_or_none(path)
     except OSError as error:

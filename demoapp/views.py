@@ -1,4 +1,7 @@
-"""One real view per fetch pattern, plus ``/ping``.
+"""One real view per fetch pattern through Django's ORM, plus ``/ping``.
+
+The native-driver patterns are the backend's own: ``demoapp.native_sqlite``
+(aiosqlite) and ``demoapp.native_postgres`` (psycopg's async connections).
 
 Each view answers JSON with how many rows it fetched. The TUI shows each
 view's source on screen, so the views are written the way a Django developer
@@ -12,9 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import aiosqlite
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
 from demoapp.models import GENRES, Author, Book
@@ -23,7 +24,8 @@ N_PLUS_ONE_BOOKS = 50
 GENRES_GATHERED = 5
 
 
-def _count_param(request: HttpRequest, name: str, default: int, limit: int) -> int:
+def count_param(request: HttpRequest, name: str, default: int, limit: int) -> int:
+    """A count from the query string, within 1 and ``limit``."""
     try:
         value = int(request.GET.get(name, default))
     except ValueError:
@@ -112,20 +114,9 @@ def sync_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"rows": len(books)})
 
 
-async def native_driver(request: HttpRequest) -> JsonResponse:
-    """aiosqlite: its own thread per connection, tuples instead of models."""
-    async with aiosqlite.connect(settings.DATABASES["default"]["NAME"]) as db:
-        cursor = await db.execute(
-            "SELECT id, author_id, title, isbn, genre, published, pages, price_cents"
-            " FROM demoapp_book"
-        )
-        rows = await cursor.fetchall()
-    return JsonResponse({"rows": len(rows)})
-
-
 async def n_plus_one(request: HttpRequest) -> JsonResponse:
     """The N+1 written with the async ORM: a query and a thread hop per book."""
-    limit = _count_param(request, "books", N_PLUS_ONE_BOOKS, 1000)
+    limit = count_param(request, "books", N_PLUS_ONE_BOOKS, 1000)
     books = [book async for book in Book.objects.order_by("pk")[:limit]]
     for book in books:
         book.author = await Author.objects.aget(pk=book.author_id)
@@ -135,7 +126,7 @@ async def n_plus_one(request: HttpRequest) -> JsonResponse:
 
 async def prefetched(request: HttpRequest) -> JsonResponse:
     """The same data with ``select_related`` and ``prefetch_related``: 2 queries."""
-    limit = _count_param(request, "books", N_PLUS_ONE_BOOKS, 1000)
+    limit = count_param(request, "books", N_PLUS_ONE_BOOKS, 1000)
     query = Book.objects.select_related("author").prefetch_related("reviews")
     books = [book async for book in query.order_by("pk")[:limit]]
     return JsonResponse({"rows": len(books)})
@@ -143,32 +134,15 @@ async def prefetched(request: HttpRequest) -> JsonResponse:
 
 async def gather_orm(request: HttpRequest) -> JsonResponse:
     """N async-ORM queries gathered in one view. They queue on one thread."""
-    genres = _genres(_count_param(request, "n", GENRES_GATHERED, 20))
+    genres = genre_names(count_param(request, "n", GENRES_GATHERED, 20))
     counts = await asyncio.gather(
         *(Book.objects.filter(genre=genre).acount() for genre in genres)
     )
     return JsonResponse({"rows": len(counts)})
 
 
-async def gather_native(request: HttpRequest) -> JsonResponse:
-    """The same N counts over N aiosqlite connections: their waits overlap."""
-    genres = _genres(_count_param(request, "n", GENRES_GATHERED, 20))
-    counts = await asyncio.gather(*(count_genre_native(genre) for genre in genres))
-    return JsonResponse({"rows": len(counts)})
-
-
-async def count_genre_native(genre: str) -> int:
-    """One count over a connection of its own."""
-    async with aiosqlite.connect(settings.DATABASES["default"]["NAME"]) as db:
-        cursor = await db.execute(
-            "SELECT COUNT(*) FROM demoapp_book WHERE genre = ?", (genre,)
-        )
-        (count,) = await cursor.fetchone()
-    return count
-
-
-def _genres(n: int) -> list[str]:
-    """n genre names, the same for both gathers (repeating past the last genre)."""
+def genre_names(n: int) -> list[str]:
+    """n genre names, the same for every gather (repeating past the last genre)."""
     return [GENRES[i % len(GENRES)] for i in range(n)]
 
 

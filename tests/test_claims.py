@@ -27,7 +27,7 @@ from tui.engine.verdicts import (
     STARVED,
 )
 from tui.instrument.heartbeat import LoopMonitor
-from tui.lessons.patterns import PATTERNS, find
+from tui.lessons.patterns import BACKENDS, PATTERNS, catalog, find
 from tui.lessons.questions import CPU_BOUND_BURST, QUESTIONS
 from tui.lessons.quiz import RATIO_CHOICES, SAME_TIME_BELOW, SERIAL_FROM
 from tui.lessons.tour import load_tour
@@ -100,7 +100,11 @@ def _numbers(text: str) -> list[str]:
     return re.findall(r"(?<![\w+])\d[\d,.]*(?![\w+])", text)
 
 
-@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "pattern",
+    [p for backend in BACKENDS for p in catalog(backend)],
+    ids=lambda p: f"{p.module}.{p.name}",
+)
 def test_explanations_quote_no_figure_the_code_does_not_hold(pattern) -> None:
     # A figure typed into prose ("100,000 tuples", "2-core") is wrong on the
     # next machine or after seed.py --books N; figures come from the run.

@@ -8,14 +8,15 @@ from rich.syntax import Syntax
 
 from tests.test_app import frozen_app
 from tui.lessons.keylines import KEY_CODE, key_line
-from tui.lessons.patterns import PATTERNS, VIEWS_FILE
+from tui.lessons.patterns import BACKENDS, VIEWS_FILE, catalog
 from tui.ui.widgets.pattern_detail import SourceView
 
 
-def test_every_pattern_has_a_key_line_in_its_own_code() -> None:
-    lines = VIEWS_FILE.read_text().splitlines()
-    assert set(KEY_CODE) == {p.name for p in PATTERNS}
-    for pattern in PATTERNS:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_pattern_has_a_key_line_in_its_own_code(backend: str) -> None:
+    assert set(KEY_CODE) == {p.name for p in catalog(backend)}
+    for pattern in catalog(backend):
+        lines = pattern.source_file.read_text().splitlines()
         line = key_line(pattern)
         assert line is not None, pattern.name
         assert KEY_CODE[pattern.name] in lines[line - 1], pattern.name

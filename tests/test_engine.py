@@ -17,7 +17,7 @@ from tui.engine.runs import RunSpec
 from tui.engine.verdicts import FROZE, STARVED
 from tui.instrument.formatting import format_seconds
 from tui.instrument.heartbeat import LoopMonitor
-from tui.lessons.patterns import BY_NAME, PATTERNS, Pattern, find
+from tui.lessons.patterns import BACKENDS, PATTERNS, Pattern, catalog, find
 
 
 class Runner:
@@ -63,11 +63,15 @@ def test_catalog_keys_and_names_are_unique() -> None:
     assert len({p.name for p in PATTERNS}) == len(PATTERNS)
 
 
-@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
-def test_catalog_shows_the_real_view_source(pattern: Pattern) -> None:
-    import demoapp.views
+EVERY_PATTERN = [p for backend in BACKENDS for p in catalog(backend)]
 
-    view = getattr(demoapp.views, pattern.view)
+
+@pytest.mark.parametrize("pattern", EVERY_PATTERN, ids=lambda p: f"{p.module}.{p.name}")
+def test_catalog_shows_the_real_view_source(pattern: Pattern) -> None:
+    import importlib
+
+    module = importlib.import_module(f"demoapp.{pattern.module}")
+    view = getattr(module, pattern.view)
     assert f"def {pattern.view}(" in pattern.source
     assert view.__doc__.strip().splitlines()[0] in pattern.source
     assert len(pattern.explanation) > 80
@@ -84,7 +88,7 @@ async def test_every_pattern_url_answers(asgi_app) -> None:
 
 
 def test_find_names_the_known_patterns() -> None:
-    assert find("async-for") is BY_NAME["async-for"]
+    assert find("async-for") is catalog().find("async-for")
     with pytest.raises(KeyError, match="known patterns: sleep-block"):
         find("async-fro")
 

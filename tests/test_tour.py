@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import make_causes, make_result
 from tui.engine.runs import RunSpec
-from tui.lessons.patterns import BY_NAME, find
+from tui.lessons.patterns import POSTGRESQL, find
 from tui.lessons.tour import (
     BANNER_FIELDS,
     DEFAULT_TOUR,
@@ -39,7 +39,33 @@ def test_packaged_tour_loads_with_six_to_eight_steps() -> None:
     tour = load_tour()
     assert DEFAULT_TOUR.name == "tour.toml" and DEFAULT_TOUR.exists()
     assert 6 <= len(tour) <= 8
-    assert all(step.spec.pattern is BY_NAME[step.spec.pattern.name] for step in tour)
+    assert all(step.spec.pattern is find(step.spec.pattern.name) for step in tour)
+
+
+def test_on_postgresql_the_tour_shows_one_fetch_three_ways_and_both_gathers() -> None:
+    # Its own steps, with the PostgreSQL catalog's patterns (psycopg's views).
+    tour = load_tour(backend=POSTGRESQL)
+    names = [step.spec.pattern.name for step in tour]
+    assert all(s.spec.pattern is find(s.spec.pattern.name, POSTGRESQL) for s in tour)
+    fetch = names.index("async-for")
+    assert names[fetch : fetch + 3] == ["async-for", "native-driver", "native-chunked"]
+    assert names[-2:] == ["gather-native", "gather-shared"]
+    assert len(tour) <= 11
+    sqlite_only = {s.spec.pattern.module for s in load_tour()} - {"views"}
+    assert sqlite_only == {"native_sqlite"}
+
+
+def test_a_step_for_an_unknown_backend_is_an_error(tmp_path: Path) -> None:
+    text = f'[[step]]\n{GOOD_STEP}\nbackend = "oracle"\n'
+    with pytest.raises(TourError, match="step 1: backend 'oracle' is unknown"):
+        load_tour(write(tmp_path, text))
+
+
+def test_a_tour_with_no_step_for_the_backend_is_an_error(tmp_path: Path) -> None:
+    text = f'[[step]]\n{GOOD_STEP}\nbackend = "postgresql"\n'
+    assert load_tour(write(tmp_path, text), backend=POSTGRESQL)
+    with pytest.raises(TourError, match="no steps for sqlite"):
+        load_tour(write(tmp_path, text))
 
 
 def test_packaged_tour_follows_the_talk() -> None:

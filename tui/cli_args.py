@@ -87,9 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"patterns: {names}",
     )
     parser.add_argument(
+        "--database",
         "--db",
-        metavar="PATH",
-        help=f"SQLite database (default: $LOOPBEAT_DB or {default_db_path()})",
+        dest="db",
+        metavar="URL",
+        help=(
+            "the demo's database: a SQLite file path or a postgresql://"
+            "USER:PASSWORD@HOST:PORT/DB URL (default: $LOOPBEAT_DATABASE_URL,"
+            f" $LOOPBEAT_DB or {default_db_path()})"
+        ),
     )
     parser.add_argument(
         "--latency-ms",

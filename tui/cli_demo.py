@@ -10,39 +10,60 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from demoapp.dbpath import db_path_source, resolve_db_path
+from demoapp.dburl import Database, DatabaseURLError, database_source, resolve_database
 from tui.cli_args import default_specs, working_directory
 from tui.cli_live import EXIT_USAGE, run_live
 from tui.instrument.printable import printable
 from tui.lessons.demo import demo_target
 
+if TYPE_CHECKING:
+    from demoapp.health import DatabaseStatus as Status
 
-def run_check(path: Path, source: str = "--db") -> int:
-    """``--check``: report on the database without changing it.
 
-    ``source`` is where the path came from (``db_path_source``), for advice.
-    """
+def inspect(database: Database, source: str, count_rows: bool = True) -> "Status":
+    """The database's state, on either backend (read-only)."""
+    if database.is_postgres:
+        from demoapp.pghealth import inspect_postgres
+
+        return inspect_postgres(database, count_rows=count_rows, source=source)
     from demoapp.health import inspect_database
 
-    status = inspect_database(path, source=source)
-    print(f"database: {printable(str(path))}")
+    assert database.path is not None
+    return inspect_database(database.path, count_rows=count_rows, source=source)
+
+
+def run_check(database: Database | Path, source: str = "--db") -> int:
+    """``--check``: report on the database without changing it.
+
+    ``source`` is where it came from (``database_source``), for advice.
+    """
+    from demoapp.bootstrap import as_database
+
+    database = as_database(database)
+    status = inspect(database, source)
+    print(f"database: {printable(database.masked)}")
     if not status.ready:
         print(printable(f"problem:  {status.problem}; fix: {status.fix}"))
         return 1
     from demoapp.bootstrap import configure_django
 
-    configure_django(path)
+    configure_django(database)
     from django.db import connection
 
     print(f"django:   {connection.vendor} via {connection.settings_dict['ENGINE']}")
+    if database.is_postgres:
+        from demoapp.pghealth import server_version
+
+        print(f"server:   PostgreSQL {server_version(database) or 'version unknown'}")
     for table, count in status.rows.items():
         print(f"{table + ':':<9} {count:,}")
-    print(f"machine:  {asyncio.run(_noise(path))}")
+    print(f"machine:  {asyncio.run(_noise(database))}")
     return 0
 
 
-async def _noise(path: Path) -> str:
+async def _noise(path: Path | Database) -> str:
     """The noise check's sentence, on a bench of its own."""
     from tui.engine.bench import Bench
     from tui.engine.noise import measure_noise
@@ -57,19 +78,23 @@ async def _noise(path: Path) -> str:
     return report.sentence() if report is not None else "not measured"
 
 
-def prepare_database(path: Path, source: str = "--db") -> str | None:
-    """Make sure ``path`` is a usable demo database, seeding it if missing.
+def prepare_database(database: Database | Path, source: str = "--db") -> str | None:
+    """Make sure ``database`` is usable by the demo, seeding a missing file.
 
     Returns an error message for the user, or None when ready. Never modifies
-    an existing file. ``source`` is where the path came from, for advice.
+    an existing file, and never seeds a PostgreSQL server by itself (its
+    message gives the ``seed.py`` command). ``source`` is where it came from.
     """
-    from demoapp.health import inspect_database
+    from demoapp.bootstrap import as_database
 
-    status = inspect_database(path, count_rows=False, source=source)
+    database = as_database(database)
+    status = inspect(database, source, count_rows=False)
     if status.ready:
         return None
     if status.exists:
-        return f"{path}: {status.problem}. Fix: {status.fix}"
+        return f"{database.masked}: {status.problem}. Fix: {status.fix}"
+    path = database.path
+    assert path is not None  # only a SQLite file can be missing
     from demoapp.bootstrap import configure_django
     from demoapp.seed_cli import seed_with_progress
     from demoapp.seeding import SeedError, SeedSizes
@@ -90,14 +115,16 @@ def prepare_database(path: Path, source: str = "--db") -> str | None:
 def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """The demo: its database checked or created, then headless or live."""
     try:
-        db_path = resolve_db_path(args.db)
+        database = resolve_database(args.db)
     except OSError:  # a relative path, and the current directory is gone
-        parser.error("the current directory is gone; give --db an absolute path")
-    source = db_path_source(args.db)
+        parser.error("the current directory is gone; give --database an absolute path")
+    except DatabaseURLError as error:
+        parser.error(printable(str(error)))
+    source = database_source(args.db)
     if args.check:
-        return run_check(db_path, source)
+        return run_check(database, source)
     try:
-        problem = prepare_database(db_path, source)
+        problem = prepare_database(database, source)
     except KeyboardInterrupt:
         print("loopbeat: interrupted", file=sys.stderr)
         return 130
@@ -121,7 +148,7 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             args.patterns or default_specs(),
             args.repeat,
             args.interval / 1000,
-            demo_target(db_path),
+            demo_target(database),
             args.json,
             export_dir,
             latency_ms=args.latency_ms,
@@ -129,5 +156,5 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         leave_now(code)  # requests abandoned by Ctrl+C must not hold the exit
         return code
     return run_live(
-        demo_target(db_path), args, tour_path=args.tour_file, start_tour=args.tour
+        demo_target(database), args, tour_path=args.tour_file, start_tour=args.tour
     )

@@ -10,6 +10,7 @@ It knows the project only as a ``Target``, and imports no Textual.
 """
 
 import asyncio
+import logging
 import sys
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -45,6 +46,10 @@ MAX_RESULTS = 200
 """Runs kept; older ones make way. A talk has far fewer; the bound keeps an
 all-day booth demo's memory flat."""
 PING_CAPACITY = 2_000
+STOP_TARGET_WITHIN = 1.0
+"""Seconds the target's clean-up may take: quit's 2 s include it."""
+
+log = logging.getLogger(__name__)
 """Pings kept: 100 s at the probe's busy rate."""
 
 
@@ -165,6 +170,7 @@ class Bench:
         self._client = None
         if self.probe is not None:
             await self.probe.stop()
+        await self._stop_target()
         if self.monitor is not None:
             await self.monitor.stop()
         if self.hooks is not None:
@@ -175,6 +181,16 @@ class Bench:
             thaw_survivors()
             self._frozen = False
         self.record.close()
+
+    async def _stop_target(self) -> None:
+        """The target's own clean-up, bounded: quit must not wait on a server."""
+        on_stop = self.target.on_stop
+        if on_stop is None or self.monitor is None:
+            return
+        try:
+            await asyncio.wait_for(on_stop(), STOP_TARGET_WITHIN)
+        except Exception as error:  # a server gone away: nothing to close cleanly
+            log.debug("the target's clean-up failed: %r", error)
 
     async def __aenter__(self) -> "Bench":
         await self.start()

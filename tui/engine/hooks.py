@@ -1,4 +1,4 @@
-"""Where loopbeat hooks into Django, asgiref and aiosqlite, for any project.
+"""Where loopbeat hooks into Django, asgiref and the drivers, for any project.
 
 Every process-wide change the engine makes is here, installed and removed
 together by ``EngineHooks`` (the monitor's own two, ``asyncio.Handle._run``
@@ -13,14 +13,13 @@ lists them all):
   sent is reported by loopbeat, not printed over the screen;
 * ``SyncToAsync.__call__`` and ``AsyncToSync.__call__``: every thread hop a
   request makes, with what it ran across;
-* ``aiosqlite.core.Connection._connect``: the same statement hook on
-  aiosqlite's connection thread (SQLite's trace callback).
+* the drivers Django does not run (aiosqlite, psycopg's async side and
+  server-side fetches): ``tui.engine.driver_hooks``.
 
 All of them do nothing for work that no loopbeat request asked for: they
 read the request's recorder from ``tui.engine.record.CURRENT``.
 """
 
-import asyncio
 import functools
 import logging
 import sys
@@ -30,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 from weakref import WeakSet
 
+from tui.engine.driver_hooks import install_driver_hooks
 from tui.engine.record import (
     ASYNC_TO_SYNC,
     CURRENT,
@@ -73,38 +73,6 @@ def statement_hook(
                 rowcount if isinstance(rowcount, int) and rowcount >= 0 else None,
             )
         )
-
-
-async def statement_on_the_loop(
-    recorder: RequestRecorder, rows: int | None = None
-) -> None:
-    """The latency strategy for a driver that runs on the loop itself.
-
-    psycopg's ``AsyncConnection`` and asyncpg wait for the server from the
-    loop, with no thread: a sleep there would freeze the loop, which no
-    network wait does. The simulated round trip is awaited instead, and the
-    statement is noted on the loop's thread, where such a driver decodes.
-    """
-    started = time.perf_counter()
-    if recorder.latency:
-        await asyncio.sleep(recorder.latency)
-    recorder.statement(
-        Statement(
-            threading.current_thread().name,
-            time.perf_counter() - started,
-            recorder.latency,
-            rows,
-        )
-    )
-
-
-def _native_statement(recorder: RequestRecorder, sql: str) -> None:
-    """SQLite's trace callback, on an aiosqlite connection's own thread."""
-    if recorder.latency:
-        time.sleep(recorder.latency)
-    recorder.statement(
-        Statement(threading.current_thread().name, recorder.latency, recorder.latency)
-    )
 
 
 DJANGOS_OWN_MODULES = ("django.core.", "django.utils.log")
@@ -223,7 +191,7 @@ class EngineHooks:
         self._hook_django()
         self._hook_logging()
         self._hook_asgiref()
-        self._hook_aiosqlite()
+        self._undo.extend(install_driver_hooks())
 
     def uninstall(self) -> None:
         """Take every hook out again, in reverse order; safe to call twice."""
@@ -329,33 +297,6 @@ class EngineHooks:
         def undo() -> None:
             SyncToAsync.__call__ = sync_to_async_call  # type: ignore[method-assign]
             AsyncToSync.__call__ = async_to_sync_call  # type: ignore[method-assign]
-
-        self._undo.append(undo)
-
-    # --- aiosqlite ------------------------------------------------------------------
-
-    def _hook_aiosqlite(self) -> None:
-        try:
-            from aiosqlite.core import Connection
-        except ImportError:  # not every project has it
-            return
-        connect: Any = Connection._connect
-
-        @functools.wraps(connect)
-        async def connect_traced(connection: Any) -> Any:
-            done = await connect(connection)
-            recorder = CURRENT.get()
-            if recorder is not None:
-                # aiosqlite's thread does not share the request's context:
-                # the recorder is bound to the callback here, on the loop.
-                hook = functools.partial(_native_statement, recorder)
-                await connection.set_trace_callback(hook)
-            return done
-
-        Connection._connect = connect_traced  # type: ignore[method-assign,assignment]
-
-        def undo() -> None:
-            Connection._connect = connect  # type: ignore[method-assign]
 
         self._undo.append(undo)
 

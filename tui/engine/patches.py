@@ -13,8 +13,13 @@ the loop's ``_selector``               ``tui.instrument.heartbeat.LoopMonitor`` 
                                        every ``select()``)
 ``asgiref`` ``SyncToAsync.__call__``,  ``tui.engine.hooks.EngineHooks``, with
 ``AsyncToSync.__call__``               the bench (thread hops)
-``aiosqlite`` ``Connection._connect``  the same (statements on aiosqlite's
+``aiosqlite`` ``Connection._connect``  ``tui.engine.driver_hooks``, with the
+                                       hooks (statements on aiosqlite's
                                        threads)
+``psycopg`` cursors' ``execute`` and   the same (psycopg's async statements,
+fetches: ``AsyncCursor``,              and server-side fetches, each a round
+``AsyncServerCursor``,                 trip)
+``ServerCursor``
 a filter on ``django.request``'s log   the same (loopbeat reports the
                                        failures of its own requests)
 Django's ``connection_created`` and    the same (every statement through
@@ -34,7 +39,7 @@ Kept for the life of the process, on purpose: ``mallopt(M_ARENA_MAX)``
 (``tui.instrument.memory``: arenas made meanwhile stay), Django's set-up with its
 ``DJANGO_SETTINGS_MODULE`` (Django cannot be set up twice), the project's
 root on ``sys.path`` (its modules are imported by then), and the demo's
-``LOOPBEAT_DB``.
+``LOOPBEAT_DATABASE_URL``.
 """
 
 import asyncio
@@ -115,6 +120,15 @@ def process_state(loop: asyncio.AbstractEventLoop | None = None) -> dict[str, An
         from aiosqlite.core import Connection
 
         state["aiosqlite Connection._connect"] = Connection._connect
+    except ImportError:
+        pass
+    try:
+        import psycopg
+
+        for cursor in (psycopg.AsyncCursor, psycopg.AsyncServerCursor):
+            for name in ("execute", "executemany", "fetchone", "fetchmany"):
+                state[f"psycopg {cursor.__name__}.{name}"] = cursor.__dict__.get(name)
+        state["psycopg ServerCursor.fetchmany"] = psycopg.ServerCursor.fetchmany
     except ImportError:
         pass
     try:

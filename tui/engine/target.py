@@ -10,7 +10,7 @@ command line builds one and hands it to ``Bench``; nothing under
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,10 @@ class Target:
         describe: Facts for the header and exports (database, ...).
         host_override: The ``Host`` to send instead of one read from
             ``ALLOWED_HOSTS`` (``--host``).
+        on_stop: Awaited on the bench's loop when it stops, before the loop
+            is gone: what the project's views opened for the loop's life
+            (the demo's PostgreSQL connection pool), since Django has no
+            lifespan hook to close it.
     """
 
     name: str
@@ -61,6 +65,7 @@ class Target:
     prepare: Callable[[], None] | None = None
     describe: dict[str, str] = field(default_factory=dict)
     host_override: str | None = None
+    on_stop: Callable[[], Awaitable[None]] | None = None
 
     @property
     def label(self) -> str:

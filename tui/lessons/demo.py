@@ -35,7 +35,10 @@ def demo_target(chosen: "Path | Database") -> Target:
         project_root=Path(demoapp.__file__).resolve().parent.parent,
         ping_path="/ping",
         control_path="/calibrate/asyncio-sleep",
-        warm_up=("/ping", "/async/get-count"),
+        # Django compiles its first query; on PostgreSQL the pool opens.
+        warm_up=("/ping", "/async/get-count")
+        + (("/gather/native?n=1",) if database.is_postgres else ()),
+        on_stop=close_pools if database.is_postgres else None,
         rows_from=rows_in_answer,
         prepare=prepare,
         describe={
@@ -44,6 +47,13 @@ def demo_target(chosen: "Path | Database") -> Target:
             "label": database.label,
         },
     )
+
+
+async def close_pools() -> None:
+    """Close the connection pool the PostgreSQL views opened on this loop."""
+    from demoapp.pgpool import close_pools as close
+
+    await close()
 
 
 def rows_in_answer(body: bytes) -> int | None:

@@ -2,7 +2,7 @@
 
 The code panel shows and marks it (``❱``) until a run's stall names another
 line: ``time.sleep(0.1)`` rather than the docstring above it. Each line is
-found by a piece of its code, in the source read from ``demoapp/views.py``,
+found by a piece of its code, in the source read from the view's module,
 so it follows the file as it changes; a test checks every piece is found.
 """
 
@@ -23,12 +23,14 @@ KEY_CODE = {
     "prefetched": ".prefetch_related(",
     "gather-orm": "await asyncio.gather(",
     "gather-native": "await asyncio.gather(",
+    "native-chunked": "await cursor.fetchmany(",
+    "gather-shared": "await asyncio.gather(",
 }
 """A piece of the key line's code, by pattern name."""
 
 
 def key_line(pattern: Pattern) -> int | None:
-    """The line of ``demoapp/views.py`` the pattern's point is about, if known.
+    """The line of the view's file the pattern's point is about, if known.
 
     The view is searched before its helpers: it is what the key runs.
     """

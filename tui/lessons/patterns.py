@@ -1,299 +1,108 @@
-"""The catalog of fetch patterns: what each key fires and what really happens.
+"""The catalogs of fetch patterns: one per database backend, the same names.
 
-A pattern's source is read from ``demoapp/views.py`` itself (parsed, not
-imported, so the catalog works before Django is configured) and can never
-drift from the code that runs.
+The ORM patterns (``tui.lessons.orm_patterns``) are the same on every
+backend; the native-driver ones (``tui.lessons.native_patterns``) are the
+backend's own driver. A run's name is the same on both, so a pattern can be
+compared across backends.
 """
 
-import ast
-import importlib.util
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from tui.lessons import native_patterns, orm_patterns
+from tui.lessons.pattern import VIEWS_FILE, Pattern, view_source, views_line
 
 if TYPE_CHECKING:
     from tui.engine.runs import RunSpec
 
+__all__ = [
+    "BACKENDS",
+    "PATTERNS",
+    "POSTGRESQL",
+    "SQLITE",
+    "VIEWS_FILE",
+    "Catalog",
+    "Pattern",
+    "catalog",
+    "find",
+    "pattern_of",
+    "view_source",
+    "views_line",
+]
 
-def _views_file() -> Path:
-    # Found, not imported: the UI must not import demoapp (tests enforce it).
-    spec = importlib.util.find_spec("demoapp")
-    if spec is None or spec.origin is None:
-        raise ImportError("the demoapp package is not installed")
-    return Path(spec.origin).with_name("views.py")
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+BACKENDS = (SQLITE, POSTGRESQL)
+"""Django's ``connection.vendor`` for each backend the demo runs on."""
 
-
-VIEWS_FILE = _views_file()
+VENDORS = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL"}
 
 
 @dataclass(frozen=True)
-class Pattern:
-    """One way of fetching data, served by one Django view."""
+class Catalog:
+    """The patterns a backend's demo offers, in the order of their keys."""
 
-    key: str
-    """The key that fires it in the app."""
-    name: str
-    """Stable identifier, used by ``--patterns`` and in exported data."""
-    title: str
-    url: str
-    view: str
-    """The view function's name in ``demoapp/views.py``."""
-    explanation: str
-    blocks_loop: bool = False
-    """True for the patterns that block the event loop on purpose."""
-    helpers: tuple[str, ...] = ()
-    """Functions the view calls whose code the audience should see too."""
+    backend: str
+    """``sqlite`` or ``postgresql`` (Django's ``connection.vendor``)."""
+    patterns: tuple[Pattern, ...]
 
     @property
-    def source(self) -> str:
-        """The view's source code, decorators and helpers included, from the file."""
-        return "\n\n\n".join(part for _, part in self.source_parts)
+    def vendor(self) -> str:
+        """The backend as people write it: ``SQLite``, ``PostgreSQL``."""
+        return VENDORS[self.backend]
 
-    @property
-    def source_parts(self) -> tuple[tuple[int, str], ...]:
-        """Each function shown, helpers first: (its first line in the file, code)."""
-        return tuple(_view_sources()[name] for name in (*self.helpers, self.view))
+    def __iter__(self) -> Iterator[Pattern]:
+        return iter(self.patterns)
+
+    def __len__(self) -> int:
+        return len(self.patterns)
+
+    def index(self, pattern: Pattern) -> int:
+        """Where ``pattern`` is in the list."""
+        return self.patterns.index(pattern)
+
+    def find(self, name: str) -> Pattern:
+        """The pattern called ``name``.
+
+        Raises:
+            KeyError: with a message listing the known names.
+        """
+        for pattern in self.patterns:
+            if pattern.name == name:
+                return pattern
+        known = ", ".join(p.name for p in self.patterns)
+        raise KeyError(f"unknown pattern {name!r}; known patterns: {known}")
 
 
 @cache
-def _view_sources() -> dict[str, tuple[int, str]]:
-    text = VIEWS_FILE.read_text()
-    lines = text.splitlines()
-    sources = {}
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            code = "\n".join(lines[first - 1 : node.end_lineno])
-            sources[node.name] = (first, code)
-    return sources
+def catalog(backend: str = SQLITE) -> Catalog:
+    """The catalog for ``backend``.
 
-
-def view_source(view_name: str) -> str:
-    """The source of ``demoapp.views.<view_name>``."""
-    return _view_sources()[view_name][1]
-
-
-def views_line(location: str) -> int | None:
-    """The line number of a stall's place, if it is in ``demoapp/views.py``.
-
-    ``demoapp/views.py:118 in sync_orm_unguarded`` gives 118.
+    Raises:
+        KeyError: a backend the demo does not run on.
     """
-    place, _, _ = location.partition(" in ")
-    path, _, line = place.rpartition(":")
-    if path.replace("\\", "/").endswith("demoapp/views.py") and line.isdigit():
-        return int(line)
-    return None
+    natives = {
+        SQLITE: (native_patterns.SQLITE, native_patterns.SQLITE_GATHERS),
+        POSTGRESQL: (native_patterns.POSTGRESQL, native_patterns.POSTGRESQL_GATHERS),
+    }
+    if backend not in natives:
+        raise KeyError(f"the demo does not run on {backend!r}")
+    fetches, gathers = natives[backend]
+    return Catalog(
+        backend,
+        (
+            *orm_patterns.BEFORE_NATIVE,
+            *fetches,
+            *orm_patterns.AFTER_NATIVE,
+            *gathers,
+        ),
+    )
 
 
-PATTERNS: tuple[Pattern, ...] = (
-    Pattern(
-        key="1",
-        name="sleep-block",
-        title="Calibrate: time.sleep(0.1)",
-        url="/calibrate/time-sleep",
-        view="blocking_sleep",
-        blocks_loop=True,
-        explanation=(
-            "time.sleep(0.1) inside an async view holds the event loop for 100 ms: "
-            "nothing else runs, the heartbeat stops, every other request waits. "
-            "Django's async-safety guard does not notice; it only guards database "
-            "connections. A known block, so the meter can be trusted: the verdict, "
-            "the stall line and the worst lag name the same stall."
-        ),
-    ),
-    Pattern(
-        key="2",
-        name="sleep-await",
-        title="Calibrate: await asyncio.sleep(0.1)",
-        url="/calibrate/asyncio-sleep",
-        view="async_sleep",
-        explanation=(
-            "The same wait, awaited: the view yields to the loop, which keeps "
-            "serving the heartbeat and other requests while it waits."
-        ),
-    ),
-    Pattern(
-        key="s",
-        name="sync-guarded",
-        title="Sync ORM in an async view",
-        url="/sync/guarded",
-        view="sync_orm_guarded",
-        explanation=(
-            "Calling the sync ORM inside an async view does not block the loop: "
-            "Django refuses. Connecting, creating a cursor, commits and rollbacks "
-            "are wrapped in async_unsafe, which raises SynchronousOnlyOperation "
-            "when an event loop runs in the thread; the query fails as it asks "
-            "for a cursor, whether or not a connection is already open, so "
-            "anything that queries, a lazy foreign-key load included, raises. "
-            "The guard protects data; it is not a blocking detector."
-        ),
-    ),
-    Pattern(
-        key="u",
-        name="sync-unguarded",
-        title="Sync ORM, guard lifted (blocks)",
-        url="/sync/unguarded",
-        view="sync_orm_unguarded",
-        blocks_loop=True,
-        explanation=(
-            "With DJANGO_ALLOW_ASYNC_UNSAFE set for this one call, the query and "
-            "the building of every model instance run on the event loop's own "
-            "thread. The loop freezes for the whole fetch: no heartbeat, no other "
-            "request, not even a redraw. Never set it in production."
-        ),
-    ),
-    Pattern(
-        key="a",
-        name="async-for",
-        title="Async ORM: async for",
-        url="/async/iterate",
-        view="async_orm_iterate",
-        explanation=(
-            "Django's async ORM is not a native async driver: `async for` runs "
-            "the whole sync fetch in one sync_to_async(thread_sensitive=True) hop "
-            "on the request's worker thread, then yields from the cache; it does "
-            "not stream. The loop is free of the query, not of the GIL: while "
-            "the worker builds model instances (and collects garbage) the loop "
-            "waits to run, starved. The loop thread then iterates the cache itself "
-            "and frees every instance when the view returns: work of its own, on "
-            "the loop, that grows with the rows."
-        ),
-    ),
-    Pattern(
-        key="i",
-        name="async-stream",
-        title="Async ORM: aiterator(chunk_size=2000)",
-        url="/async/stream",
-        view="async_orm_stream",
-        explanation=(
-            "aiterator() is the async ORM's streaming form: it hops to the "
-            "request's worker thread once per chunk of 2,000 rows and yields each "
-            "chunk as it comes (the run counts the hops). Memory stays flat only "
-            "while the rows really stream: on SQLite, and on PostgreSQL with "
-            "server-side cursors, not with DISABLE_SERVER_SIDE_CURSORS (as behind "
-            "PgBouncer's transaction pooling). Every hop costs a round trip "
-            "through the loop, and building each chunk's models still holds the "
-            "GIL: the loop is starved in slices. SQLite reads it all as one "
-            "statement, so simulated latency is charged once; on PostgreSQL each "
-            "chunk is a FETCH round trip."
-        ),
-    ),
-    Pattern(
-        key="e",
-        name="async-get-count",
-        title="Async ORM: acount / afirst / aget",
-        url="/async/get-count",
-        view="async_orm_get_count",
-        explanation=(
-            "Each a* method (acount, afirst, aget, asave...) is one sync_to_async "
-            "call: a hop to the request's worker thread and back. Small queries "
-            "cost a thread hop each, cheap but not free."
-        ),
-    ),
-    Pattern(
-        key="t",
-        name="sync-to-async",
-        title="sync_to_async(fetch_all_books)",
-        url="/async/sync-to-async",
-        view="sync_to_async_fetch",
-        helpers=("fetch_all_books",),
-        explanation=(
-            "Wrapping your own sync ORM function in sync_to_async is what the "
-            "async ORM does internally: it runs on the request's one worker "
-            "thread and connection (thread_sensitive=True). Off the loop's thread "
-            "is not off the GIL: while that thread builds model instances the "
-            "loop is starved."
-        ),
-    ),
-    Pattern(
-        key="v",
-        name="sync-view",
-        title="Plain sync view over ASGI",
-        url="/sync/view",
-        view="sync_view",
-        explanation=(
-            "A plain def view under ASGI does not raise, and its code never runs "
-            "on the loop's thread: Django runs the whole view in the request's "
-            "worker thread (its ThreadSensitiveContext). Off the loop is not "
-            "free: while that thread builds model instances it holds the GIL, "
-            "and the loop is starved just as with the async ORM."
-        ),
-    ),
-    Pattern(
-        key="d",
-        name="native-driver",
-        title="aiosqlite: sqlite3 on a thread",
-        url="/native",
-        view="native_driver",
-        explanation=(
-            "aiosqlite is the ordinary sqlite3 module run on a thread of its own "
-            "per connection, driven from the loop through a queue. The gain is "
-            "plain tuples instead of model instances: far less Python work under "
-            "the GIL, so the fetch is faster and the loop is starved far less. The "
-            "loop thread still frees every tuple when the view returns. Not every "
-            "async driver is shaped so: psycopg's AsyncConnection and asyncpg wait "
-            "on the socket from the loop and decode the rows on the loop thread."
-        ),
-    ),
-    Pattern(
-        key="n",
-        name="n-plus-one",
-        title="N+1 with the async ORM",
-        url="/n-plus-one",
-        view="n_plus_one",
-        explanation=(
-            "One query for the books, then one aget per author and one fetch per "
-            "book's reviews: 2N+1 queries, each a thread hop and, with simulated "
-            "latency, a network round trip."
-        ),
-    ),
-    Pattern(
-        key="p",
-        name="prefetched",
-        title="select_related + prefetch_related",
-        url="/prefetched",
-        view="prefetched",
-        explanation=(
-            "The same data in two queries: select_related joins the authors, "
-            "prefetch_related fetches all the reviews at once."
-        ),
-    ),
-    Pattern(
-        key="g",
-        name="gather-orm",
-        title="gather() 5 async-ORM queries, 1 view",
-        url="/gather/orm?n=5",
-        view="gather_orm",
-        explanation=(
-            "asyncio.gather over five acount() calls in one view does not run "
-            "them in parallel: every a* call of a request goes to that request's "
-            "single worker thread and connection, so they queue one after another."
-        ),
-    ),
-    Pattern(
-        key="h",
-        name="gather-native",
-        title="gather() 5 aiosqlite connections",
-        url="/gather/native?n=5",
-        view="gather_native",
-        helpers=("count_genre_native",),
-        explanation=(
-            "The same five counts, each over a fresh aiosqlite connection with a "
-            "thread of its own: their waits overlap (a network round trip, here "
-            "the simulated latency), so with latency five take little longer "
-            "than one. The scans are CPU work: SQLite releases the GIL while it "
-            "scans, but they overlap only on free cores and warm connections, and "
-            "a fresh connection per count costs a thread and a file open each: "
-            "without latency they need not overlap at all. On one connection "
-            "aiosqlite would "
-            "queue them, one after another (psycopg serializes them too; asyncpg "
-            "raises InterfaceError)."
-        ),
-    ),
-)
-
-BY_NAME = {pattern.name: pattern for pattern in PATTERNS}
+PATTERNS: tuple[Pattern, ...] = catalog(SQLITE).patterns
+"""The SQLite catalog's patterns: the demo's default database."""
 
 
 def pattern_of(spec: "RunSpec") -> Pattern | None:
@@ -301,14 +110,10 @@ def pattern_of(spec: "RunSpec") -> Pattern | None:
     return spec.pattern if isinstance(spec.pattern, Pattern) else None
 
 
-def find(name: str) -> Pattern:
-    """The pattern called ``name``.
+def find(name: str, backend: str = SQLITE) -> Pattern:
+    """The pattern called ``name`` in ``backend``'s catalog.
 
     Raises:
         KeyError: with a message listing the known names.
     """
-    try:
-        return BY_NAME[name]
-    except KeyError:
-        known = ", ".join(BY_NAME)
-        raise KeyError(f"unknown pattern {name!r}; known patterns: {known}") from None
+    return catalog(backend).find(name)

@@ -23,14 +23,14 @@ from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec, SpecError
 from tui.instrument.formatting import describe_threads, format_seconds
 from tui.instrument.printable import printable
-from tui.lessons.patterns import BY_NAME
+from tui.lessons.patterns import BACKENDS, SQLITE, Catalog, catalog
 
 DEFAULT_TOUR = Path(__file__).with_name("tour.toml")
 MAX_TOUR_BYTES = 1_000_000
 """A tour script larger than this is refused (a speaker's script is a few kB)."""
 MAX_FIELD_WIDTH = 200
 """The widest a banner field may be formatted, e.g. ``{rows:>12,}``."""
-STEP_KEYS = ("caption", "pattern", "burst", "latency_ms", "banner")
+STEP_KEYS = ("caption", "pattern", "burst", "latency_ms", "banner", "backend")
 
 TIME_FIELDS = (
     "wall",
@@ -132,8 +132,12 @@ class TourStep:
         return self.banner.format_map(banner_fields(result))
 
 
-def load_tour(path: Path | None = None) -> tuple[TourStep, ...]:
+def load_tour(path: Path | None = None, backend: str = SQLITE) -> tuple[TourStep, ...]:
     """Read a tour script; the packaged ``tui/lessons/tour.toml`` by default.
+
+    A step with ``backend = "postgresql"`` (or ``"sqlite"``) is for that
+    database only: the steps kept are those for ``backend`` and for every
+    backend, their patterns from ``backend``'s catalog.
 
     Raises:
         TourError: with the file, the step number and what is wrong.
@@ -167,13 +171,19 @@ def load_tour(path: Path | None = None) -> tuple[TourStep, ...]:
     tables = data.get("step", [])
     if not isinstance(tables, list) or not tables:
         raise TourError(f"{path}: no steps; add at least one [[step]] table")
-    return tuple(
-        _parse_step(table, f"{path}: step {number}")
+    steps = [
+        _parse_step(table, f"{path}: step {number}", catalog(backend))
         for number, table in enumerate(tables, start=1)
-    )
+    ]
+    kept = tuple(step for step, for_backend in steps if for_backend in (None, backend))
+    if not kept:
+        raise TourError(f"{path}: no steps for {backend}; add one without a backend")
+    return kept
 
 
-def _parse_step(table: Any, where: str) -> TourStep:
+def _parse_step(
+    table: Any, where: str, patterns: Catalog
+) -> tuple[TourStep, str | None]:
     if not isinstance(table, dict):
         raise TourError(f"{where}: must be a [[step]] table")
     unknown = sorted(set(table) - set(STEP_KEYS))
@@ -183,12 +193,23 @@ def _parse_step(table: Any, where: str) -> TourStep:
     caption = table.get("caption")
     if not isinstance(caption, str) or not caption.strip():
         raise TourError(f"{where}: caption is missing or empty")
+    backend = table.get("backend")
+    if backend is not None and backend not in BACKENDS:
+        raise TourError(
+            f"{where}: backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}"
+        )
     name = table.get("pattern")
-    if not isinstance(name, str) or name not in BY_NAME:
-        known = ", ".join(BY_NAME)
-        raise TourError(f"{where}: unknown pattern {name!r}; known patterns: {known}")
     try:
-        spec = RunSpec.of(BY_NAME[name], table.get("burst", 1), table.get("latency_ms"))
+        if not isinstance(name, str):
+            raise KeyError(name)
+        pattern = patterns.find(name)
+    except KeyError:
+        known = ", ".join(p.name for p in patterns)
+        raise TourError(
+            f"{where}: unknown pattern {name!r}; known patterns: {known}"
+        ) from None
+    try:
+        spec = RunSpec.of(pattern, table.get("burst", 1), table.get("latency_ms"))
     except SpecError as error:
         raise TourError(f"{where}: {error}") from None
     banner = table.get("banner")
@@ -196,11 +217,12 @@ def _parse_step(table: Any, where: str) -> TourStep:
         _check_banner(banner, where)
     # Shown as written, never obeyed: an ESC in a caption would clear the
     # screen or retitle the terminal (tui/instrument/printable.py).
-    return TourStep(
+    step = TourStep(
         caption=printable(" ".join(caption.split())),  # speakers wrap lines
         spec=spec,
         banner=None if banner is None else printable(banner),
     )
+    return step, backend
 
 
 def _check_banner(banner: Any, where: str) -> None:
