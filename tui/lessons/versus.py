@@ -9,6 +9,7 @@ and the ping for the guard lifted against ``async for``.
 Pure logic, no UI: ``tui.ui.widgets.versus_panel`` draws it.
 """
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from tui.engine.client import RunResult
 from tui.engine.runs import RunSpec
 from tui.engine.verdicts import HOLD_MIN
 from tui.instrument.formatting import format_seconds
-from tui.lessons.patterns import find
+from tui.lessons.patterns import POSTGRESQL, SQLITE, find
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,15 @@ class Pair:
     """The simulated latency per statement both sides run at."""
     headline: tuple[Figure, ...]
     """The figures the comparison line is about, the first one leading."""
+    backend: str = SQLITE
+    """Whose catalog the two patterns come from."""
 
     @property
     def specs(self) -> tuple[RunSpec, RunSpec]:
         """The two runs, each at the pair's own latency."""
         return (
-            RunSpec.of(find(self.first), 1, self.latency_ms),
-            RunSpec.of(find(self.second), 1, self.latency_ms),
+            RunSpec.of(find(self.first, self.backend), 1, self.latency_ms),
+            RunSpec.of(find(self.second, self.backend), 1, self.latency_ms),
         )
 
 
@@ -71,8 +74,22 @@ PAIRS = (
     Pair("gather-orm", "gather-native", 50.0, (WALL,)),
     # Wall times are alike; what differs is what the loop and other users felt.
     Pair("sync-unguarded", "async-for", 0.0, (LAG, PING)),
+    # Connections of their own (a pool on PostgreSQL), or one they share.
+    Pair("gather-native", "gather-shared", 50.0, (WALL,)),
 )
-"""The comparisons a talk makes, in the order ``c`` steps through them."""
+"""The comparisons a talk makes on SQLite, in the order ``c`` steps through them."""
+
+POSTGRESQL_PAIRS = (
+    *(dataclasses.replace(pair, backend=POSTGRESQL) for pair in PAIRS),
+    # One fetch, two causes: a worker starving the loop, the loop decoding.
+    Pair("async-for", "native-driver", 0.0, (LAG, PING), POSTGRESQL),
+)
+"""On PostgreSQL: the same three, then what psycopg's async driver changes."""
+
+
+def pairs_for(backend: str = SQLITE) -> tuple[Pair, ...]:
+    """The head-to-head pairs for the demo's database."""
+    return POSTGRESQL_PAIRS if backend == POSTGRESQL else PAIRS
 
 
 def failure(result: RunResult) -> str | None:
