@@ -11,7 +11,7 @@ from pathlib import Path
 
 from demoapp.dbpath import default_db_path
 from tui.engine.runs import MAX_BURST, MAX_LATENCY_MS, RunSpec, SpecError
-from tui.lessons.patterns import PATTERNS, find
+from tui.lessons.patterns import PATTERNS, Catalog, catalog, find
 from tui.ui.themes import THEME_NAMES
 
 DEFAULT_BURST = 5
@@ -67,10 +67,12 @@ def url_list(text: str) -> list[RunSpec]:
     return list({spec.label: spec for spec in reversed(specs)}.values())[::-1]
 
 
-def default_specs() -> list[RunSpec]:
-    """Every pattern once, then a burst of the async ORM."""
-    return [RunSpec.of(p) for p in PATTERNS] + [
-        RunSpec.of(find("async-for"), DEFAULT_BURST)
+def default_specs(patterns: Catalog | None = None) -> list[RunSpec]:
+    """Every pattern of the catalog (SQLite's by default) once, then a burst of
+    the async ORM."""
+    patterns = patterns or catalog()
+    return [RunSpec.of(p) for p in patterns] + [
+        RunSpec.of(patterns.find("async-for"), DEFAULT_BURST)
     ]
 
 

@@ -17,6 +17,7 @@ from tui.cli_args import default_specs, working_directory
 from tui.cli_live import EXIT_USAGE, run_live
 from tui.instrument.printable import printable
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import catalog
 
 if TYPE_CHECKING:
     from demoapp.health import DatabaseStatus as Status
@@ -144,8 +145,10 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 parser.error(printable(f"--export-dir: cannot write to {export_dir}"))
         from tui.leaving import leave_now
 
+        patterns = catalog(database.backend)
+        specs = [patterns.rebind(spec) for spec in args.patterns or ()]
         code = run_headless(
-            args.patterns or default_specs(),
+            specs or default_specs(patterns),
             args.repeat,
             args.interval / 1000,
             demo_target(database),

@@ -41,12 +41,26 @@ def demo_target(chosen: "Path | Database") -> Target:
         on_stop=close_pools if database.is_postgres else None,
         rows_from=rows_in_answer,
         prepare=prepare,
-        describe={
-            "backend": database.vendor,
-            "database": database.masked,
-            "label": database.label,
-        },
+        describe=_facts(database),
     )
+
+
+def _facts(database: "Database") -> dict[str, str]:
+    """What the header, the report and the exports say of the database.
+
+    The URL is masked; the server's version is asked of the server.
+    """
+    facts = {
+        "backend": database.vendor,
+        "database": database.masked,
+        "label": database.label,
+    }
+    if database.is_postgres:
+        from demoapp.pghealth import server_version
+
+        version = server_version(database)
+        facts["server"] = f"PostgreSQL {version}" if version else "PostgreSQL"
+    return facts
 
 
 async def close_pools() -> None:

@@ -6,6 +6,7 @@ backend's own driver. A run's name is the same on both, so a pattern can be
 compared across backends.
 """
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -62,6 +63,14 @@ class Catalog:
     def index(self, pattern: Pattern) -> int:
         """Where ``pattern`` is in the list."""
         return self.patterns.index(pattern)
+
+    def rebind(self, spec: "RunSpec") -> "RunSpec":
+        """``spec`` with its pattern taken from this catalog (the names are
+        the same on every backend); a typed URL stays as it is."""
+        pattern = pattern_of(spec)
+        if pattern is None:
+            return spec
+        return dataclasses.replace(spec, pattern=self.find(pattern.name))
 
     def find(self, name: str) -> Pattern:
         """The pattern called ``name``.

@@ -11,7 +11,7 @@ Every answer is judged from what the run recorded, by structure where it can.
 import dataclasses
 
 from tui.engine.runs import RunSpec
-from tui.lessons.patterns import POSTGRESQL, Catalog, catalog, pattern_of
+from tui.lessons.patterns import POSTGRESQL, Catalog, catalog
 from tui.lessons.questions import GATHER_NATIVE, LOOP_THREAD_NAME, QUESTIONS
 from tui.lessons.quiz import (
     OVERLAP_OUTCOMES,
@@ -31,13 +31,9 @@ from tui.lessons.quiz import (
 def on_catalog(question: Question, patterns: Catalog) -> Question:
     """``question`` with each run's pattern taken from ``patterns``."""
 
-    def rebound(spec: RunSpec) -> RunSpec:
-        pattern = pattern_of(spec)
-        if pattern is None:
-            return spec
-        return dataclasses.replace(spec, pattern=patterns.find(pattern.name))
-
-    return dataclasses.replace(question, specs=tuple(map(rebound, question.specs)))
+    return dataclasses.replace(
+        question, specs=tuple(map(patterns.rebind, question.specs))
+    )
 
 
 def _run(name: str, latency_ms: float = 0.0, query: str | None = None) -> RunSpec:

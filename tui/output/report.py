@@ -248,6 +248,13 @@ def print_report(console: Console, report: Report, interval: float) -> None:
         f"heartbeat every {interval * 1000:g} ms ({report.monitor.mode} mode)",
         markup=False,
     )
+    facts = report.session.meta if report.session is not None else {}
+    if facts.get("database"):
+        # Masked where it was made (the demo's Database.masked): no password.
+        server = facts.get("server") or facts.get("backend", "")
+        console.print(
+            printable(f"database: {server} · {facts['database']}"), markup=False
+        )
     cost = report.monitor.own_cost
     console.print(
         f"the monitor's own work: {cost.ticks:,} ticks recorded in "
