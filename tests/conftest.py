@@ -36,6 +36,24 @@ def demo_db() -> Path:
     return _session_db
 
 
+@pytest.fixture(scope="session")
+def postgres_demo() -> str:
+    """The test server's URL, seeded once with ``SMALL``, as ``demo_db`` is.
+
+    Skips (fails in CI) without a server: see ``tests/postgres.py``.
+    """
+    from tests.postgres import seed, server_url
+
+    url = server_url()
+    sizes = [
+        f"--{name}={getattr(SMALL, name)}" for name in ("authors", "books", "reviews")
+    ]
+    done = seed(url, *sizes, f"--seed={SMALL.seed}", "--force")
+    if done.returncode != 0:
+        pytest.fail(f"seeding PostgreSQL failed: {done.stderr.strip()}", pytrace=False)
+    return url
+
+
 @pytest.fixture
 def asgi_app(demo_db: Path):
     """Django's real ASGI handler, on the seeded database."""
