@@ -10,10 +10,7 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
 from tests.postgres import loopbeat, seed
-
 
 TABLES = {
     "demoapp_author": "id, name, country, born",
