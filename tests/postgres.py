@@ -9,6 +9,7 @@ server that did not start cannot pass as a green run.
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,15 +43,20 @@ def server_url() -> str:
     return str(url)
 
 
-def own_cluster(root: Path) -> Cluster:
+def own_cluster() -> Cluster:
     """A cluster of the test's own, for faults no shared server should suffer
-    (stopping it): its binaries, or a skip (a failure in CI)."""
+    (stopping it): its binaries, or a skip (a failure in CI).
+
+    In a directory of its own under the system's temporary directory, which
+    the ``postgres`` user can reach (pytest's, under root, it cannot). The
+    caller stops it and removes ``cluster.root``.
+    """
     if find_binaries() is None:
         unavailable(
             "needs PostgreSQL's server binaries to start a cluster of its own"
             " (Debian/Ubuntu: apt-get install postgresql)"
         )
-    cluster = Cluster(root)
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix="loopbeat-pg-", dir="/tmp")))
     try:
         cluster.create()
     except ClusterError as error:

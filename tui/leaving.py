@@ -7,7 +7,6 @@ done (a thread cannot be cancelled, and the interpreter waits for it), and a
 closed terminal or a full pipe can block Textual's writer thread for ever.
 """
 
-import asyncio
 import os
 import sys
 import threading
@@ -48,17 +47,3 @@ def force_exit(code: int) -> None:
     except (OSError, ValueError):
         pass  # the terminal is gone: nothing to restore
     os._exit(code)
-
-
-def quiet_about_abandoned(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    """Drop the errors of requests abandoned at shutdown; report the rest.
-
-    Django's tasks for them end with ``RequestAborted`` or a cancellation,
-    which is no news at that point (an asyncio exception handler).
-    """
-    from django.core.exceptions import RequestAborted
-
-    error = context.get("exception")
-    if isinstance(error, RequestAborted | asyncio.CancelledError):
-        return
-    loop.default_exception_handler(context)

@@ -46,7 +46,7 @@ MAX_RESULTS = 200
 """Runs kept; older ones make way. A talk has far fewer; the bound keeps an
 all-day booth demo's memory flat."""
 PING_CAPACITY = 2_000
-STOP_TARGET_WITHIN = 1.0
+STOP_TARGET_WITHIN = 0.5
 """Seconds the target's clean-up may take: quit's 2 s include it."""
 
 log = logging.getLogger(__name__)

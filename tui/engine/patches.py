@@ -45,10 +45,38 @@ root on ``sys.path`` (its modules are imported by then), and the demo's
 import asyncio
 import gc
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 ExceptionHandler = Any
 """What ``loop.get_exception_handler()`` returns: a callable or None."""
+UNWIND_WITHIN = 0.5
+"""Seconds the end of a session waits for abandoned requests to unwind."""
+
+
+def drop_abandoned(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """An exception handler for a loop loopbeat owns (headless mode's), to
+    its close: requests abandoned by Ctrl+C end with ``RequestAborted`` or a
+    cancellation, which is no news then; every other error is reported.
+
+    A driver cancelled mid-statement can outlast the bench (psycopg waits
+    for the server to confirm the cancel), and its request's error would
+    otherwise be printed as the loop closes.
+    """
+    from django.core.exceptions import RequestAborted
+
+    error = context.get("exception")
+    if isinstance(error, RequestAborted | asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)
+
+
+async def owning_the_loop(work: Awaitable[T]) -> T:
+    """``work``, on a loop whose errors go through ``drop_abandoned``:
+    for ``asyncio.run`` in loopbeat's own headless modes."""
+    asyncio.get_running_loop().set_exception_handler(drop_abandoned)
+    return await work
 
 
 class AbandonedRequests:
@@ -73,12 +101,27 @@ class AbandonedRequests:
         loop.set_exception_handler(self._handle)
 
     async def uninstall(self) -> None:
-        """Let abandoned requests finish, then put the previous handler back."""
+        """Let abandoned requests finish, then put the previous handler back.
+
+        Waits for Django's request tasks a moment (``UNWIND_WITHIN``): a
+        cancelled driver can take a round trip to unwind (psycopg asks the
+        server to cancel the statement), and its request's error must still
+        find this handler.
+        """
         loop = self._loop
         if loop is None:
             return
         for _ in range(3):  # their cancellations unwind over a few iterations
             await asyncio.sleep(0)
+        current = asyncio.current_task()
+        unwinding = [
+            task
+            for task in asyncio.all_tasks(loop)
+            if task is not current
+            and getattr(task.get_coro(), "__qualname__", "").startswith("ASGIHandler.")
+        ]
+        if unwinding:
+            await asyncio.wait(unwinding, timeout=UNWIND_WITHIN)
         gc.collect()  # an unretrieved error is reported as its task is freed
         if loop.get_exception_handler() == self._handle:
             loop.set_exception_handler(self._previous)

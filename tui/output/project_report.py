@@ -38,6 +38,7 @@ from tui.engine.audit import MiddlewareCost, audit
 from tui.engine.bench import Bench
 from tui.engine.middleware import hop_name, project_middleware
 from tui.engine.noise import NoiseReport, measure_noise
+from tui.engine.patches import owning_the_loop
 from tui.engine.results import RunResult, StallSummary
 from tui.engine.runs import RunSpec
 from tui.engine.target import Target
@@ -200,8 +201,16 @@ def run_project_headless(
     with RunProgress(console_for_progress(), latency_ms) as progress:
         try:
             project = asyncio.run(
-                measure_project(
-                    target, specs, budget, repeat, interval, latency_ms, progress.show
+                owning_the_loop(
+                    measure_project(
+                        target,
+                        specs,
+                        budget,
+                        repeat,
+                        interval,
+                        latency_ms,
+                        progress.show,
+                    )
                 )
             )
         except KeyboardInterrupt:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tui.engine.bench import Bench
+from tui.engine.patches import owning_the_loop
 from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
 from tui.engine.session import Session
@@ -190,7 +191,11 @@ def run_headless(
     status = 0
     with RunProgress(console_for_progress(), latency_ms) as progress:
         try:
-            asyncio.run(measure(report, target, repeat, interval, progress.show))
+            asyncio.run(
+                owning_the_loop(
+                    measure(report, target, repeat, interval, progress.show)
+                )
+            )
         except KeyboardInterrupt:
             status = 130
         except ArchiveUnavailable as error:
