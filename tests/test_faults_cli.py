@@ -100,6 +100,9 @@ def test_advice_quotes_the_path_for_a_shell(tmp_path: Path, kind: str) -> None:
 def test_a_directory_from_loopbeat_db_is_blamed_on_loopbeat_db(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
+    # This process's Django was pointed at the session's database through
+    # LOOPBEAT_DATABASE_URL, which would win over LOOPBEAT_DB.
+    monkeypatch.delenv("LOOPBEAT_DATABASE_URL")
     monkeypatch.setenv("LOOPBEAT_DB", str(tmp_path))
     assert cli_main(["--headless"]) == 2
     err = capsys.readouterr().err
