@@ -21,6 +21,7 @@ import asyncio
 import logging
 import math
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from time import perf_counter, process_time, thread_time
@@ -29,13 +30,15 @@ from typing import Any, Self
 from tui.framenames import FrameNames
 from tui.loophistory import LoopHistory
 from tui.loopstats import BusyPeriod, MonitorCost, Sample, Stall
-from tui.owners import LOOPBEAT, CallbackLedger, context_of
+from tui.owners import LOOPBEAT, CallbackLedger, context_of, owner_in_stack
 from tui.stalls import CpuMark, StallWatchdog
 from tui.threadtimes import ThreadSampler
 
 logger = logging.getLogger(__name__)
 
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MARK_REUSE = 0.0002
+"""Seconds a CPU mark stays good for between runs (``LoopMonitor._read_mark``)."""
 
 
 class _TimedSelector:
@@ -52,25 +55,49 @@ class _TimedSelector:
         self._monitor: LoopMonitor | None = monitor
 
     def select(self, timeout: float | None = None) -> Any:
-        """Forward to the real selector, noting when the loop stops being busy."""
+        """Forward to the real selector, noting when the loop stops being busy.
+
+        The hot path, twice per iteration of the loop, so the common case is
+        written out here: only a busy period or a late wake-up worth keeping
+        calls out (``LoopMonitor._busy_ended``, ``_late_wake``). When the
+        last CPU mark still holds, see ``LoopMonitor._read_mark``.
+        """
         monitor = self._monitor
         if monitor is None:
             return self.wrapped.select(timeout)
-        # CPU clocks before wall clocks, here and below: the loop can lose the
-        # GIL between any two reads, for as long as a starving thread keeps
-        # it. A mark read after that wait would leave it out, and the late
-        # wake-up or busy period measured from the earlier wall time would
-        # read as nobody of ours running: "machine busy" on a quiet machine.
-        cpu = thread_time(), process_time()
         entered = perf_counter()
-        monitor._busy_ended(entered)
-        monitor._cpu_mark = CpuMark(entered, *cpu)
+        mark = monitor._cpu_mark
+        if mark is None or entered - mark.at >= MARK_REUSE or monitor.ledger.wanted:
+            mark = monitor._read_mark()
+            entered = mark.at
+        since = monitor._busy_since
+        if since is not None:  # always, while installed: start() sets it first
+            duration = entered - since
+            monitor._busy_total += duration
+            if duration >= monitor.busy_floor:
+                monitor._busy_ended(since, duration)
+            # Cleared only after the period is kept: the watchdog takes a
+            # change here to mean the period is over and its record is in.
+            monitor._busy_since = None
+        monitor._cpu_mark = mark
         if timeout is not None:
             # epoll and poll wait whole milliseconds, rounded up (selectors.py).
             monitor._select_deadline = entered + math.ceil(timeout * 1e3) * 1e-3
         events = self.wrapped.select(timeout)
-        cpu = thread_time(), process_time()
-        monitor._select_returned(perf_counter(), cpu)
+        now = perf_counter()
+        if now - mark.at >= MARK_REUSE or monitor.ledger.wanted:
+            mark = monitor._read_mark()
+            now = mark.at
+        deadline = monitor._select_deadline
+        if deadline != math.inf:
+            monitor.timed_wakes += 1
+            if now - deadline >= monitor.busy_floor:
+                monitor._late_wake(deadline, now - deadline)
+        monitor._cpu_mark = mark
+        monitor._busy_since = now
+        # Reset only after _busy_since is set: the watchdog reads the two to
+        # tell "late to wake" from "busy", and must never see neither.
+        monitor._select_deadline = math.inf
         return events
 
     def detach(self) -> None:
@@ -189,7 +216,7 @@ class LoopMonitor(LoopHistory):
             busy_since=self._unresponsive_since,
             busy_periods=lambda: tuple(self._busy),
             late_wakes=lambda: tuple(self._late),
-            running_owner=lambda: self.ledger.current,
+            running_owner=self._running_owner,
             cpu_mark=lambda: self._cpu_mark,
             sampler=self.sampler,
             threshold=self.stall_threshold,
@@ -254,30 +281,37 @@ class LoopMonitor(LoopHistory):
             self._tick_due = now + interval
             self._ticks += 1
             self._tick_seconds += perf_counter() - now
-            self._publish(sample)
+            if self._subscribers:
+                self._publish(sample)
 
-    def _select_returned(self, now: float, cpu: tuple[float, float]) -> None:
-        """Open a busy period; note a late wake-up; the hot path, every select.
+    def _read_mark(self) -> CpuMark:
+        """The loop thread's and the process's CPU clocks, and the time.
 
-        ``cpu`` is the loop thread's and the process's CPU clocks, read just
-        before ``now``.
+        A stall's split needs the clocks as it began: the last select() the
+        loop entered or left. While a run is in flight (the ledger times
+        callbacks) they are read at every select. Between runs a mark taken
+        less than ``MARK_REUSE`` before is used again: at idle the loop
+        leaves select() and re-enters it within microseconds, and two CPU
+        clock reads (system calls) each way were much of what watching an
+        idle loop cost. The error is bounded: the loop's CPU since the mark,
+        and other threads', over at most ``MARK_REUSE``.
         """
-        deadline = self._select_deadline
-        late = now - deadline
-        if deadline != math.inf:
-            self.timed_wakes += 1
-        if late >= self.busy_floor:
-            self.late_wake_count += 1
-            self._late_total += late
-            self._keep_late(BusyPeriod(deadline, late))
-            if late >= self.stall_threshold and self._watchdog is not None:
-                # Whoever held the GIL may have kept the watchdog out too.
-                self._watchdog.late_seen(deadline, late, self._cpu_mark)
-        self._cpu_mark = CpuMark(now, *cpu)
-        self._busy_since = now
-        # Reset only after _busy_since is set: the watchdog reads the two to
-        # tell "late to wake" from "busy", and must never see neither.
-        self._select_deadline = math.inf
+        # CPU clocks before the wall clock: the loop can lose the GIL between
+        # any two reads, for as long as a starving thread keeps it. A mark
+        # read after that wait would leave it out, and the late wake-up or
+        # busy period measured from the earlier wall time would read as
+        # nobody of ours running: "machine busy" on a quiet machine.
+        cpu = thread_time(), process_time()
+        return CpuMark(perf_counter(), *cpu)
+
+    def _late_wake(self, deadline: float, late: float) -> None:
+        """Keep a late wake-up from select(); a long one may be a stall."""
+        self.late_wake_count += 1
+        self._late_total += late
+        self._keep_late(BusyPeriod(deadline, late))
+        if late >= self.stall_threshold and self._watchdog is not None:
+            # Whoever held the GIL may have kept the watchdog out too.
+            self._watchdog.late_seen(deadline, late, self._cpu_mark)
 
     def stuck_since(self) -> float | None:
         """Since when the loop has been unable to react, busy or late to wake.
@@ -291,23 +325,28 @@ class LoopMonitor(LoopHistory):
         deadline = self._select_deadline
         return deadline if perf_counter() > deadline else None
 
-    def _busy_ended(self, now: float) -> None:
-        """Close the current busy period; the hot path, called on every select."""
-        since = self._busy_since
-        if since is None:  # never, while installed: start() sets it first
-            return
-        duration = now - since
-        self._busy_total += duration
-        if duration >= self.busy_floor:
-            self._keep_busy(BusyPeriod(since, duration))
-            if duration >= self.stall_threshold and self._watchdog is not None:
-                # Whoever held the GIL may have kept the watchdog out too.
-                self._watchdog.busy_seen(
-                    since, duration, self._cpu_mark, self._longest_owner(since)
-                )
-        # Cleared only after the append: the watchdog takes a change here to
-        # mean the period is over and its record is in.
-        self._busy_since = None
+    def _busy_ended(self, since: float, duration: float) -> None:
+        """Keep a busy period of at least ``busy_floor``; a long one may be a stall."""
+        self._keep_busy(BusyPeriod(since, duration))
+        if duration >= self.stall_threshold and self._watchdog is not None:
+            # Whoever held the GIL may have kept the watchdog out too.
+            self._watchdog.busy_seen(
+                since, duration, self._cpu_mark, self._longest_owner(since)
+            )
+
+    def _running_owner(self) -> tuple[str, float] | None:
+        """(owner, start) of the callback the loop runs now, for the watchdog.
+
+        From the ledger while it times callbacks (a run in flight); between
+        runs from the loop thread's stack, read only when a stall is caught.
+        """
+        current = self.ledger.current
+        if current is not None or self.ledger.wanted:
+            return current
+        frame = sys._current_frames().get(self._loop_thread_id)
+        owner = owner_in_stack(frame)
+        del frame  # no frame kept: it would hold the loop's locals alive
+        return None if owner is None else (owner, math.nan)
 
     def _longest_owner(self, since: float) -> str | None:
         """Whose callback took the longest since ``since``, if any was long."""

@@ -96,7 +96,8 @@ class StallWatchdog:
         self._names = names
         self._on_caught = on_caught
         self._on_ended = on_ended
-        self._stopping = threading.Event()
+        # Released to stop it; a timed acquire is its sleep (Event's is dearer).
+        self._running = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop_clock: int | None = None
         self._caught: _Caught | None = None
@@ -115,10 +116,11 @@ class StallWatchdog:
             self._loop_clock = time.pthread_getcpuclockid(self._loop_thread_id)
         except (AttributeError, OSError):  # not on every platform
             self._loop_clock = None
-        self._stopping = threading.Event()
+        self._running = running = threading.Lock()
+        running.acquire()
         self._thread = threading.Thread(
             target=self._watch,
-            args=(self._stopping,),
+            args=(running,),
             name="loopbeat-watchdog",
             daemon=True,
         )
@@ -126,12 +128,13 @@ class StallWatchdog:
 
     def stop(self) -> None:
         """Stop and join the thread (prompt: its wait returns at once)."""
-        self._stopping.set()
+        if self._running.locked():
+            self._running.release()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
 
-    def _watch(self, stopping: threading.Event) -> None:
+    def _watch(self, running: threading.Lock) -> None:
         """Catch the loop's stack and clocks when it is stuck too long.
 
         It sleeps until the earliest moment a stall could begin rather than
@@ -144,7 +147,7 @@ class StallWatchdog:
         stall: Stall | None = None
         threshold = self._threshold
         wait = threshold
-        while not stopping.wait(wait):
+        while not running.acquire(timeout=wait):
             sampler = self._sampler
             if sampler is not None and sampler.wanted:
                 sampler.sample()
@@ -360,6 +363,8 @@ class StallWatchdog:
         """Each other Python thread's name and CPU clock, by ident."""
         # The watchdog's own thread never starves the loop of the demo's
         # doing, whichever thread asks (late_seen runs on the loop's).
+        if threading.active_count() <= 2:
+            return {}  # the loop's and the watchdog's: nobody else to name
         watchdog = self._thread.ident if self._thread is not None else None
         return thread_clocks((self._loop_thread_id, watchdog, threading.get_ident()))
 
