@@ -151,6 +151,7 @@ class LoopMonitor(LoopHistory):
         self._use_selector = use_selector
         self._names = FrameNames(project_roots or [_REPO_ROOT], excluded_files)
         self._subscribers: list[Callable[[Sample | Stall], None]] = []
+        self._stall_subscribers: list[Callable[[Sample | Stall], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._selector: _TimedSelector | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -249,7 +250,7 @@ class LoopMonitor(LoopHistory):
         self.ledger.uninstall()
 
     def subscribe(
-        self, callback: Callable[[Sample | Stall], None]
+        self, callback: Callable[[Sample | Stall], None], samples: bool = True
     ) -> Callable[[], None]:
         """Call ``callback`` on the loop thread with every new sample and stall.
 
@@ -259,15 +260,19 @@ class LoopMonitor(LoopHistory):
 
         Args:
             callback: Receives each ``Sample`` and ``Stall``.
+            samples: False to receive stalls only: a reader that can take the
+                ticks in bulk (``samples(since=...)``) spares the loop a call
+                every tick.
 
         Returns:
             A function that unsubscribes the callback.
         """
-        self._subscribers.append(callback)
+        chosen = self._subscribers if samples else self._stall_subscribers
+        chosen.append(callback)
 
         def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
+            if callback in chosen:
+                chosen.remove(callback)
 
         return unsubscribe
 
@@ -354,7 +359,10 @@ class LoopMonitor(LoopHistory):
         return max(records, key=lambda r: r.duration).owner if records else None
 
     def _publish(self, item: Sample | Stall) -> None:
-        for callback in tuple(self._subscribers):
+        callbacks = tuple(self._subscribers)
+        if isinstance(item, Stall):
+            callbacks += tuple(self._stall_subscribers)
+        for callback in callbacks:
             try:
                 callback(item)
             except Exception:
