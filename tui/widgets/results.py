@@ -97,6 +97,7 @@ class ResultsTable(Widget, can_focus=False):
 
     def add_running(self, number: int, label: str) -> None:
         """A row for run ``number`` that has started and not yet finished."""
+        first = self._first_shown
         self._rows[number] = {
             "#": Text(str(number)),
             "pattern": Text(label),  # Text, never markup: labels come from outside
@@ -105,7 +106,11 @@ class ResultsTable(Widget, can_focus=False):
         while len(self._rows) > self.max_rows:
             gone, _ = self._rows.popitem(last=False)
             self._forget(gone)
-        self.refresh()  # every shown row moves up a line
+            first = -1
+        if first == self._first_shown:
+            self._repaint(number)  # room to spare: only the new row is drawn
+        else:
+            self.refresh()  # every shown row moves up a line
 
     def finish(self, result: RunResult) -> None:
         """Fill in a finished run's measurements (unless its row made way)."""
