@@ -13,20 +13,31 @@ import select
 import signal
 import struct
 import termios
+import time
 
 
-def run_on_pty(argv: list[str], width: int, height: int, timeout: float = 3600) -> int:
-    """Run ``argv`` on a ``width`` x ``height`` pty; return its exit status."""
+def run_on_pty(
+    argv: list[str],
+    width: int,
+    height: int,
+    timeout: float = 3600,
+    env: dict[str, str] | None = None,
+) -> int:
+    """Run ``argv`` on a ``width`` x ``height`` pty; return its exit status.
+
+    ``env``: the child's environment (by default this process's).
+    """
     pid, fd = pty.fork()
     if pid == 0:  # the child: never run the parent's code here
         try:
-            os.execv(argv[0], argv)
+            os.execve(argv[0], argv, os.environ if env is None else env)
         finally:
             os._exit(127)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
     status = 0
+    deadline = time.monotonic() + timeout
     try:
-        while True:
+        while time.monotonic() < deadline:  # past it, the child is ended below
             if select.select([fd], [], [], 0.5)[0]:
                 try:
                     if not os.read(fd, 65536):

@@ -1,6 +1,7 @@
 """Quit under every kind of work: how long, how cleanly, and nothing left behind.
 
-Run: ``python benchmarks/quit_matrix.py [--db PATH] [--states ...] [--ways ...]``.
+Run: ``python benchmarks/quit_matrix.py [--db PATH] [--states ...] [--ways ...]
+[--quick]`` (``--quick``: the idle and export states, ended by ``q``).
 
 For each state the app can be in (idle, frozen by a blocking run, a burst in
 flight, a long run at 100 ms of latency per statement, a tour step running,
@@ -104,7 +105,12 @@ def main() -> int:
     parser.add_argument("--db", type=Path)
     parser.add_argument("--states", default=",".join(STATES))
     parser.add_argument("--ways", default=",".join(WAYS))
+    parser.add_argument(
+        "--quick", action="store_true", help="two cells: proves it runs (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.states, args.ways = "idle,export", "q"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tui.cli_demo import prepare_database
 

@@ -1,6 +1,8 @@
 """Quiz stability: every question answered many times, quiet and with CPU hogs.
 
-Run: ``python benchmarks/quiz_stability.py [--rounds 16] [--hogs 0,1] [--db PATH]``.
+Run: ``python benchmarks/quiz_stability.py [--rounds 16] [--hogs 0,1] [--db PATH]
+[--questions N] [--quick]`` (``--quick``: one round of the first two questions,
+no hog).
 
 Each round puts every question of the quiz to a headless ``Bench``: its runs
 are made as the app makes them (``Question.runs``, in order) and judged by
@@ -23,17 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verdict_stability import hogs
 
 
-async def ask(db: Path, rounds: int) -> dict[str, Counter[str]]:
+async def ask(db: Path, rounds: int, count: int) -> dict[str, Counter[str]]:
     from tui.engine.bench import Bench
     from tui.lessons.demo import demo_target
     from tui.lessons.questions import QUESTIONS
     from tui.lessons.quiz import CannotJudge, QuizRound
 
-    answers: dict[str, Counter[str]] = {q.topic: Counter() for q in QUESTIONS}
+    questions = QUESTIONS[:count]
+    answers: dict[str, Counter[str]] = {q.topic: Counter() for q in questions}
     async with Bench(demo_target(db), window=3600) as bench:
         await asyncio.sleep(0.2)
         for _ in range(rounds):
-            for question in QUESTIONS:
+            for question in questions:
                 results = [await bench.run_now(spec) for spec in question.runs]
                 quiz_round = QuizRound(question)
                 try:
@@ -56,7 +59,13 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=16)
     parser.add_argument("--hogs", default="0,1")
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--questions", type=int, default=99, help="the first N")
+    parser.add_argument(
+        "--quick", action="store_true", help="two questions once: proves it runs (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.hogs, args.questions = 1, "0", 2
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from demoapp.bootstrap import configure_django
     from tui.cli_demo import prepare_database
@@ -72,7 +81,7 @@ def main() -> int:
     for count in (int(n) for n in args.hogs.split(",")):
         started = time.monotonic()
         with hogs(count):
-            answers = asyncio.run(ask(db, args.rounds))
+            answers = asyncio.run(ask(db, args.rounds, args.questions))
         print(f"\n{count} CPU hog(s) ({time.monotonic() - started:.0f} s)")
         for topic, outcomes in answers.items():
             stable = len(outcomes) == 1

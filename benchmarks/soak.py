@@ -1,6 +1,7 @@
 """Soak: the app driven through the guided tour, over and over, headless.
 
-Run: ``python benchmarks/soak.py [--minutes 10] [--db PATH]``. Prints RSS at
+Run: ``python benchmarks/soak.py [--minutes 10] [--db PATH] [--quick]``
+(``--quick``: ten seconds, a report every three). Prints RSS at
 the start and every minute (or every ``--report-every`` seconds), with the
 heartbeat samples, busy periods, results and stalls kept, against their
 bounds, and the memory blocks Python has allocated (``sys.getallocatedblocks``):
@@ -105,7 +106,12 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--report-every", type=float, default=60.0, metavar="S")
     parser.add_argument("--db", type=Path)
+    parser.add_argument(
+        "--quick", action="store_true", help="ten seconds: proves it runs (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.minutes, args.report_every = 10 / 60, 3.0
     db_path = args.db or Path(tempfile.mkdtemp()) / "soak.sqlite3"
     configure_django(db_path)
     if args.db is None:

@@ -1,7 +1,8 @@
 """Verdict stability: every pattern N times, headless and live, quiet and loaded.
 
 Run: ``python benchmarks/verdict_stability.py [--runs 20] [--hogs 0,1,2]
-[--modes headless,live] [--patterns A,B:N] [--db PATH]``.
+[--modes headless,live] [--patterns A,B:N] [--db PATH] [--quick]``
+(``--quick``: the control case twice in each mode, no hog).
 
 For each number of CPU hogs (processes spinning beside it: 0 quiet, 1, 2 =
 both cores of a 2-core machine busy) and each mode (headless: a ``Bench``;
@@ -198,7 +199,12 @@ def main() -> int:
     parser.add_argument("--modes", default="headless,live")
     parser.add_argument("--patterns", default=DEFAULT_PATTERNS)
     parser.add_argument("--db", type=Path)
+    parser.add_argument(
+        "--quick", action="store_true", help="the control twice: proves it runs (CI)"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.runs, args.hogs, args.patterns = 2, "0", "sleep-await"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from demoapp.bootstrap import configure_django
     from tui.cli_demo import prepare_database

@@ -4,7 +4,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted(
+    path.relative_to(ROOT).as_posix()
+    for path in (ROOT / "benchmarks").glob("*.py")
+    if 'if __name__ == "__main__":' in path.read_text()
+)
+"""Every benchmark that runs as a program (``ptyrun.py`` is a helper)."""
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess:
@@ -27,7 +35,7 @@ def test_short_soak_keeps_every_buffer_bounded(demo_db: Path) -> None:
 
 
 def test_ui_idle_benchmark_prints_its_figures(demo_db: Path) -> None:
-    result = run("ui_idle.py", "--seconds", "1", "--db", str(demo_db))
+    result = run("ui_idle.py", "--quick", "--db", str(demo_db))
     assert result.returncode == 0, result.stderr
     assert "lag p50 / p99" in result.stdout
     assert "process CPU" in result.stdout
@@ -51,3 +59,27 @@ def test_verdict_stability_benchmark_runs_both_modes(demo_db: Path) -> None:
     assert "headless, 0 CPU hog(s)" in result.stdout
     assert "live, 0 CPU hog(s)" in result.stdout
     assert "sleep-await kept beating 1/1" in result.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_benchmark_has_a_quick_mode(script: str) -> None:
+    result = run(Path(script).name, "--help")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "--quick" in result.stdout
+
+
+def test_ci_runs_every_benchmark_in_its_quick_mode() -> None:
+    # The list is the one .ci/benchmarks runs, and .ci/run runs that after
+    # the tests: a new script is run by CI, or this fails.
+    listed = subprocess.run(
+        [str(ROOT / ".ci" / "benchmarks"), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.split()
+    assert listed == SCRIPTS
+    assert len(SCRIPTS) >= 10
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "\n.ci/benchmarks\n" in ci
+    assert '"$script" --quick' in (ROOT / ".ci" / "benchmarks").read_text()

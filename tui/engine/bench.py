@@ -374,7 +374,7 @@ class Bench:
         Raises:
             RunRefused: before the instruments have started.
         """
-        session, cut = self._capture(extra)
+        session, cut = self.capture(**extra)
         return session if cut is None else session.with_archive(cut)
 
     async def snapshot_off_loop(self, **extra: Any) -> Session:
@@ -383,12 +383,13 @@ class Bench:
         An hour's archive is hundreds of thousands of ticks; unpacking them on
         the loop would show up as a stall in the very session being exported.
         """
-        session, cut = self._capture(extra)
+        session, cut = self.capture(**extra)
         if cut is None:
             return session
         return await asyncio.to_thread(session.with_archive, cut)
 
-    def _capture(self, extra: dict[str, Any]) -> tuple[Session, ArchiveCut | None]:
+    def capture(self, **extra: Any) -> tuple[Session, ArchiveCut | None]:
+        """What the monitor and probe hold, and a cut of the archive (on the loop)."""
         if self.monitor is None:
             raise RunRefused("nothing measured yet")
         meta = {**self.metadata(), **extra}

@@ -8,7 +8,8 @@ after it (``tests/test_patches.py``).
 change                                 installed and removed by
 =====================================  =====================================
 ``asyncio.events.Handle._run``         ``tui.instrument.owners.CallbackLedger``, with
-                                       the monitor (times every callback)
+                                       the monitor, while a run wants it
+                                       (times every callback)
 the loop's ``_selector``               ``tui.instrument.heartbeat.LoopMonitor`` (times
                                        every ``select()``)
 ``asgiref`` ``SyncToAsync.__call__``,  ``tui.engine.hooks.EngineHooks``, with

@@ -179,6 +179,11 @@ class ArchiveCut:
     sizes: dict[str, int]
     """Bytes of each kind up to the cut."""
 
+    @property
+    def descriptors(self) -> tuple[int, ...]:
+        """The open files it reads, for a child process to inherit and read."""
+        return tuple(self._fds.values())
+
     def _read(self, kind: str) -> bytes:
         size = self.sizes[kind]
         data = os.pread(self._fds[kind], size, 0)

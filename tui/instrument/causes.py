@@ -203,13 +203,15 @@ class CauseMeter:
     def begin(self, run: int = 0) -> CauseMark:
         """Mark the start of a span (about 0.2 ms: every thread's times).
 
-        From here until ``end`` the sampler is asked to keep readings of the
-        threads, so those that end before the span does still count.
+        From here until ``end`` the ledger times every callback and the
+        sampler keeps readings of the threads, so those that end before the
+        span does still count.
 
         Args:
             run: The run whose own callbacks are told apart (``RUN``), so
                 that another run's freeze meanwhile is not charged to it.
         """
+        self.ledger.want()
         self.sampler.wanted += 1
         self.sampler.sample()
         return CauseMark(
@@ -224,6 +226,7 @@ class CauseMeter:
         """The causes over ``[mark.at, until]`` (by default, now)."""
         self.sampler.sample()
         self.sampler.wanted = max(0, self.sampler.wanted - 1)
+        self.ledger.unwant()
         ran = self._demo_threads_ran(mark.threads, self.sampler.latest())
         cpu = CpuSnapshot.take()
         until = cpu.at if until is None else until

@@ -21,6 +21,7 @@ import asyncio
 import logging
 import math
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from time import perf_counter
@@ -29,7 +30,7 @@ from typing import Any, Self
 from tui.instrument.framenames import FrameNames
 from tui.instrument.loophistory import LoopHistory
 from tui.instrument.loopstats import BusyPeriod, MonitorCost, Sample, Stall
-from tui.instrument.owners import LOOPBEAT, CallbackLedger, context_of
+from tui.instrument.owners import LOOPBEAT, CallbackLedger, context_of, owner_in_stack
 from tui.instrument.selector import TimedSelector
 from tui.instrument.stallcauses import CpuMark
 from tui.instrument.stalls import WATCHDOG_POLL, StallWatchdog
@@ -83,6 +84,7 @@ class LoopMonitor(LoopHistory):
         self._use_selector = use_selector
         self._names = FrameNames(project_roots or [os.getcwd()], excluded_files)
         self._subscribers: list[Callable[[Sample | Stall], None]] = []
+        self._stall_subscribers: list[Callable[[Sample | Stall], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._selector: TimedSelector | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -144,7 +146,7 @@ class LoopMonitor(LoopHistory):
             busy_since=self._unresponsive_since,
             busy_periods=lambda: tuple(self._busy),
             late_wakes=lambda: tuple(self._late),
-            running_owner=lambda: self.ledger.current,
+            running_owner=self._running_owner,
             cpu_mark=lambda: self._cpu_mark,
             sampler=self.sampler,
             threshold=self.stall_threshold,
@@ -238,7 +240,7 @@ class LoopMonitor(LoopHistory):
         )
 
     def subscribe(
-        self, callback: Callable[[Sample | Stall], None]
+        self, callback: Callable[[Sample | Stall], None], samples: bool = True
     ) -> Callable[[], None]:
         """Call ``callback`` on the loop thread with every new sample and stall.
 
@@ -248,15 +250,19 @@ class LoopMonitor(LoopHistory):
 
         Args:
             callback: Receives each ``Sample`` and ``Stall``.
+            samples: False to receive stalls only: a reader that can take the
+                ticks in bulk (``samples(since=...)``) spares the loop a call
+                every tick.
 
         Returns:
             A function that unsubscribes the callback.
         """
-        self._subscribers.append(callback)
+        chosen = self._subscribers if samples else self._stall_subscribers
+        chosen.append(callback)
 
         def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
+            if callback in chosen:
+                chosen.remove(callback)
 
         return unsubscribe
 
@@ -270,30 +276,17 @@ class LoopMonitor(LoopHistory):
             self._tick_due = now + interval
             self._ticks += 1
             self._tick_seconds += perf_counter() - now
-            self._publish(sample)
+            if self._subscribers:
+                self._publish(sample)
 
-    def _select_returned(self, now: float, cpu: tuple[float, float]) -> None:
-        """Open a busy period; note a late wake-up; the hot path, every select.
-
-        ``cpu`` is the loop thread's and the process's CPU clocks, read just
-        before ``now``.
-        """
-        deadline = self._select_deadline
-        late = now - deadline
-        if deadline != math.inf:
-            self.timed_wakes += 1
-        if late >= self.busy_floor:
-            self.late_wake_count += 1
-            self._late_total += late
-            self._keep_late(BusyPeriod(deadline, late))
-            if late >= self.stall_threshold and self._watchdog is not None:
-                # Whoever held the GIL may have kept the watchdog out too.
-                self._watchdog.late_seen(deadline, late, self._cpu_mark)
-        self._cpu_mark = CpuMark(now, *cpu)
-        self._busy_since = now
-        # Reset only after _busy_since is set: the watchdog reads the two to
-        # tell "late to wake" from "busy", and must never see neither.
-        self._select_deadline = math.inf
+    def _late_wake(self, deadline: float, late: float) -> None:
+        """Keep a late wake-up from select(); a long one may be a stall."""
+        self.late_wake_count += 1
+        self._late_total += late
+        self._keep_late(BusyPeriod(deadline, late))
+        if late >= self.stall_threshold and self._watchdog is not None:
+            # Whoever held the GIL may have kept the watchdog out too.
+            self._watchdog.late_seen(deadline, late, self._cpu_mark)
 
     def stuck_since(self) -> float | None:
         """Since when the loop has been unable to react, busy or late to wake.
@@ -307,23 +300,31 @@ class LoopMonitor(LoopHistory):
         deadline = self._select_deadline
         return deadline if perf_counter() > deadline else None
 
-    def _busy_ended(self, now: float) -> None:
-        """Close the current busy period; the hot path, called on every select."""
-        since = self._busy_since
-        if since is None:  # never, while installed: start() sets it first
-            return
-        duration = now - since
-        self._busy_total += duration
-        if duration >= self.busy_floor:
-            self._keep_busy(BusyPeriod(since, duration))
-            if duration >= self.stall_threshold and self._watchdog is not None:
-                # Whoever held the GIL may have kept the watchdog out too.
-                self._watchdog.busy_seen(
-                    since, duration, self._cpu_mark, self._longest_owner(since)
-                )
-        # Cleared only after the append: the watchdog takes a change here to
-        # mean the period is over and its record is in.
-        self._busy_since = None
+    def _busy_ended(self, since: float, duration: float) -> None:
+        """Keep a busy period of at least ``busy_floor``; a long one may be a stall."""
+        self._keep_busy(BusyPeriod(since, duration))
+        if duration >= self.stall_threshold and self._watchdog is not None:
+            # Whoever held the GIL may have kept the watchdog out too.
+            self._watchdog.busy_seen(
+                since, duration, self._cpu_mark, self._longest_owner(since)
+            )
+
+    def _running_owner(self) -> tuple[str, float, int] | None:
+        """(owner, start, run) of the callback the loop runs now, for the watchdog.
+
+        From the ledger while it times callbacks (a run in flight); else, or
+        in a callback that began before the run did, from the loop thread's
+        stack, read only when a stall is caught (the start is then unknown:
+        NaN). The run comes from the callback's context either way, so a
+        stall is charged to the run whose code held the loop.
+        """
+        current = self.ledger.current
+        if current is not None:
+            return current
+        frame = sys._current_frames().get(self._loop_thread_id)
+        owner = owner_in_stack(frame)
+        del frame  # no frame kept: it would hold the loop's locals alive
+        return None if owner is None else (owner[0], math.nan, owner[1])
 
     def _longest_owner(self, since: float) -> tuple[str, int] | None:
         """Whose callback took the longest since ``since`` (owner, run), if long."""
@@ -334,7 +335,10 @@ class LoopMonitor(LoopHistory):
         return longest.owner, longest.run
 
     def _publish(self, item: Sample | Stall) -> None:
-        for callback in tuple(self._subscribers):
+        callbacks = tuple(self._subscribers)
+        if isinstance(item, Stall):
+            callbacks += tuple(self._stall_subscribers)
+        for callback in callbacks:
             try:
                 callback(item)
             except Exception:

@@ -113,6 +113,8 @@ class StallCauses:
         """Each other Python thread's name and CPU clock, by ident."""
         # The watchdog's own thread never starves the loop of the demo's
         # doing, whichever thread asks (late_seen runs on the loop's).
+        if threading.active_count() <= 2:
+            return {}  # the loop's and the watchdog's: nobody else to name
         watchdog = (
             self.watchdog_thread.ident if self.watchdog_thread is not None else None
         )

@@ -96,7 +96,8 @@ class StallWatchdog:
         self._names = names
         self._on_ended = on_ended
         self._stops = stops
-        self._stopping = threading.Event()
+        # Released to stop it; a timed acquire is its sleep (Event's is dearer).
+        self._running = threading.Lock()
         self._thread: threading.Thread | None = None
         self._causes = StallCauses(loop_thread_id)
         self._caught: Caught | None = None
@@ -111,10 +112,11 @@ class StallWatchdog:
 
     def start(self) -> None:
         """Start watching in a daemon thread."""
-        self._stopping = threading.Event()
+        self._running = running = threading.Lock()
+        running.acquire()
         self._thread = threading.Thread(
             target=self._watch,
-            args=(self._stopping,),
+            args=(running,),
             name="loopbeat-watchdog",
             daemon=True,
         )
@@ -123,12 +125,13 @@ class StallWatchdog:
 
     def stop(self) -> None:
         """Stop and join the thread (prompt: its wait returns at once)."""
-        self._stopping.set()
+        if self._running.locked():
+            self._running.release()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
 
-    def _watch(self, stopping: threading.Event) -> None:
+    def _watch(self, running: threading.Lock) -> None:
         """Catch the loop's stack and clocks when it is stuck too long.
 
         It sleeps until the earliest moment a stall could begin rather than
@@ -145,7 +148,7 @@ class StallWatchdog:
         while True:
             if stops is not None:
                 stops.expect(wait)
-            if stopping.wait(wait):
+            if running.acquire(timeout=wait):
                 break
             if stops is not None:
                 stops.check()

@@ -1,9 +1,11 @@
 """Writing what the app has measured to files: exports and screenshots.
 
 The app's ``w`` and ``ctrl+s`` keys call ``export_files`` and
-``save_screenshot``, which write from a thread, so a slow disk never stalls
-the loop the demo is measuring; failures come back as ``ExportError`` with a
-sentence for the screen.
+``save_screenshot``. An export is built and written in a process of its own
+(``tui.output.export_process``): rendering a long session holds the GIL for
+seconds, and in a thread it starved the very loop being measured. A
+screenshot is written from a thread, so a slow disk never stalls the loop.
+Failures come back as ``ExportError`` with a sentence for the screen.
 """
 
 import asyncio
@@ -12,11 +14,9 @@ from pathlib import Path
 from tui.engine.bench import Bench
 from tui.engine.reservation import RunRefused
 from tui.engine.session import Session
-from tui.output.export import (
-    ExportError,
-    export_session,
-    export_stem,
-)
+from tui.instrument.archive import ArchiveCut
+from tui.output.export import ExportError, export_stem
+from tui.output.export_process import ExportJob, export_in_process
 from tui.output.files import free_stem, write_atomically
 
 __all__ = ["ExportError", "export_files", "save_screenshot"]
@@ -25,12 +25,12 @@ __all__ = ["ExportError", "export_files", "save_screenshot"]
 async def export_files(bench: Bench, chosen: Path | None) -> list[Path]:
     """Snapshot the bench's session and write it; returns the paths."""
     try:
-        session = await bench.snapshot_off_loop()
+        session, cut = bench.capture()  # on the loop: cheap, it copies
     except RunRefused as refusal:
         raise ExportError(str(refusal)) from None
     except OSError as error:  # the archive closed under it: the app is quitting
         raise ExportError(f"cannot read the session: {error}") from None
-    return await asyncio.to_thread(write_session, session, chosen)
+    return await write_session(session, cut, chosen)
 
 
 async def save_screenshot(svg: str, chosen: Path | None) -> list[Path]:
@@ -54,9 +54,13 @@ def export_directory(chosen: Path | None) -> Path:
         ) from None
 
 
-def write_session(session: Session, chosen: Path | None) -> list[Path]:
-    """Write the session as JSON, CSV and a Chrome trace; returns the paths."""
-    return export_session(session, export_directory(chosen), export_stem())
+async def write_session(
+    session: Session, cut: ArchiveCut | None, chosen: Path | None
+) -> list[Path]:
+    """Write the session (with the archive up to ``cut``) as JSON, CSV and a
+    Chrome trace, in a child process; returns the paths."""
+    directory = export_directory(chosen).resolve()
+    return await export_in_process(ExportJob(session, cut, directory, export_stem()))
 
 
 def write_screenshot(svg: str, chosen: Path | None) -> Path:

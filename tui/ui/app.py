@@ -7,6 +7,7 @@ instruments measure down to the screen (``tui.ui.screens.main.MainScreen``).
 
 import asyncio
 import logging
+import math
 import signal
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -188,10 +189,15 @@ class LoopbeatApp(App[None]):
             self.call_after_refresh(self.exit, None, 2)
             return
         assert self.bench.monitor is not None
-        self.bench.monitor.subscribe(self.main.show_loop_item)
+        monitor = self.bench.monitor
+        # Stalls as they end; the ticks in bulk, as each frame is drawn.
+        monitor.subscribe(self.main.show_loop_item, samples=False)
+        panel = self.main.heartbeat
+        panel.take_ticks_from(
+            lambda since: monitor.samples(since=math.nextafter(since, math.inf))
+        )
         # Driven by the panel it updates, so it stops when the panel is removed
         # (an app timer kept firing while Textual tore the screen down).
-        panel = self.main.heartbeat
         self.main.heartbeat.update_figures_every(
             STATS_SECONDS,
             lambda: self.bench.recent_figures(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -53,9 +54,19 @@ class EventLog(Widget, can_focus=False):
             gone, _ = self._events[0]
             for key in [k for k in self._wrapped if k[0] == gone]:
                 del self._wrapped[key]
+        before = self._tail
         self._events.append((self._count, Text(f"{self.stamp()} {message}")))
         self._tail = None
-        self.refresh()
+        if before is None or not self.size.height:
+            self.refresh()
+            return
+        after = self._tail_lines()
+        if len(after) < self.size.height and after[: len(before)] == before:
+            # Room to spare: the lines above stay, only the new ones are drawn.
+            added = len(after) - len(before)
+            self.refresh(Region(0, len(before), self.size.width, added))
+        else:
+            self.refresh()  # the lines move up
 
     @property
     def lines(self) -> list[str]:

@@ -3,13 +3,14 @@
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.timer import Timer
 
+from tui.instrument.loopstats import Sample
 from tui.ui.timeline import Timeline
 from tui.ui.widgets.graph_lines import StatsLine, TimeAxis
 from tui.ui.widgets.lag_graph import LagGraph, Mark
@@ -23,6 +24,9 @@ CALM_FPS = 2
 is a screen update written to the terminal, the idle app's largest cost; at
 this rate the whole app idles at about 2.5 % of one core (benchmarks/ui_idle.py).
 """
+CALM_FIGURES_SECONDS = 2.0
+"""How often the figures beside the graphs are recomputed between runs: they
+cover 30 s, and an idle loop changes them little (each costs about 1 ms)."""
 MARKED_RUNS = 64
 """Runs remembered for the marks along the lag graph's top."""
 LINGER_SECONDS = 3.0
@@ -75,6 +79,8 @@ class HeartbeatPanel(Vertical):
         self._figures: Callable[[], None] | None = None
         self._figures_every = 0.0
         self._figures_due = 0.0
+        self._ticks: Callable[[float], Iterable[Sample]] | None = None
+        self._ticks_seen = -math.inf
         self._runs: deque[tuple[int, float, float | None]] = deque(maxlen=MARKED_RUNS)
 
     def compose(self) -> ComposeResult:
@@ -123,11 +129,22 @@ class HeartbeatPanel(Vertical):
 
         self._figures, self._figures_every = update, seconds
 
+    def take_ticks_from(self, read: Callable[[float], Iterable[Sample]]) -> None:
+        """Take the heartbeat's ticks from ``read(since)`` at every frame.
+
+        ``read`` gives the ticks taken after ``since``, oldest first. Read in
+        bulk as a frame is drawn, the graph gets them no later than it shows
+        them, and the loop is spared a call into the screen at every tick
+        (200 a second at the 5 ms interval).
+        """
+        self._ticks = read
+
     def watch_busy(self, busy: bool) -> None:
         if not self.live:
             return
         if busy:
             self._set_frame_rate(BUSY_FPS)
+            self._figures_due = 0.0  # from the calm pace back to the busy one
         else:
             self._calm_from = self.clock() + LINGER_SECONDS
 
@@ -143,11 +160,17 @@ class HeartbeatPanel(Vertical):
         # strict comparison would skip every other refresh at the calm rate.
         slack = 0.5 / self._fps
         if self._figures is not None and now >= self._figures_due - slack:
-            self._figures_due = now + self._figures_every
+            calm = self._fps == CALM_FPS
+            every = max(self._figures_every, CALM_FIGURES_SECONDS if calm else 0.0)
+            self._figures_due = now + every
             # A callback of its own: reading 30 s of samples costs about 2 ms,
             # and in the frame's callback it would hold the loop that much
             # longer at once. Its repaint still lands in the next frame.
             self.call_later(self._figures)
+        if self._ticks is not None:
+            for sample in self._ticks(self._ticks_seen):
+                self.record_lag(sample.t, sample.lag)
+                self._ticks_seen = sample.t
         self.query_one(Pulse).advance()
         self.redraw()
         if not self.busy and now >= self._calm_from:

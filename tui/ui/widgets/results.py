@@ -124,16 +124,21 @@ class ResultsTable(Widget, can_focus=False):
 
     def add_running(self, number: int, label: str) -> None:
         """A row for run ``number`` that has started and not yet finished."""
+        first = self._first_shown
         self._rows[number] = {
             "#": Text(str(number)),
             "pattern": Text(label),  # Text, never markup: labels come from outside
             "verdict": Text("running…", style="bold cyan"),
         }
-        self._fit_to(self._rows[number])
+        grew = self._fit_to(self._rows[number])
         while len(self._rows) > self.max_rows:
             gone, _ = self._rows.popitem(last=False)
             self._forget(gone)
-        self.refresh()  # every shown row moves up a line
+            first = -1
+        if first != self._first_shown:
+            self.refresh()  # every shown row moves up a line
+        elif not grew:  # (a column that grew has had every row redrawn)
+            self._repaint(number)  # room to spare: only the new row is drawn
         self._fit_verdicts()
 
     def finish(self, result: RunResult) -> None:
