@@ -9,6 +9,7 @@ here what is done is counted, never timed.
 
 import asyncio
 import asyncio.events
+import contextvars
 import time
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from tui.instrument import selector
 from tui.instrument.causes import CauseMeter
 from tui.instrument.heartbeat import LoopMonitor
+from tui.instrument.owners import DEMO, RUN, context_of
 
 ORIGINAL_RUN = asyncio.events.Handle._run
 
@@ -77,3 +79,51 @@ async def test_an_idle_loop_reads_the_cpu_clocks_about_once_a_tick(
     # before, now one pair per tick unless the loop is held up between.
     assert idle_reads < 2 * idle_ticks, (idle_reads, idle_ticks)
     assert span_reads >= 2 * span_selects > 0
+
+
+def spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def run_context(run: int) -> contextvars.Context:
+    """The context a run's request callbacks carry: the demo's, and the run."""
+    context = context_of(DEMO)
+    context.run(RUN.set, run)
+    return context
+
+
+@pytest.mark.asyncio
+async def test_untimed_a_stall_is_still_charged_to_its_run() -> None:
+    # Nothing wants timings (the pytest plugin never does; between runs the
+    # app does not): the owner and the run are read off the loop's stack.
+    loop = asyncio.get_running_loop()
+    async with LoopMonitor(stall_threshold=0.05) as monitor:
+        loop.call_soon(spin, 0.15, context=run_context(7))
+        await asyncio.sleep(0.2)
+        await monitor.stalls_settled(time.perf_counter())
+        assert asyncio.events.Handle._run is ORIGINAL_RUN
+    (stall,) = [s for s in monitor.stalls if s.run == 7]
+    assert stall.owner == DEMO
+
+
+@pytest.mark.asyncio
+async def test_a_callback_begun_before_its_run_wanted_timings_keeps_its_run() -> None:
+    # The callback that starts a run is not timed (the ledger was put in
+    # place while it ran), yet a freeze in it is the run's.
+    loop = asyncio.get_running_loop()
+    async with LoopMonitor(stall_threshold=0.05) as monitor:
+        meter = CauseMeter(monitor, monitor.ledger, monitor.loop_native_id)
+        marks = []
+
+        def begin_then_freeze() -> None:
+            marks.append(meter.begin(7))
+            spin(0.15)
+
+        loop.call_soon(begin_then_freeze, context=run_context(7))
+        await asyncio.sleep(0.2)
+        await monitor.stalls_settled(time.perf_counter())
+        meter.end(marks[0])
+    (stall,) = [s for s in monitor.stalls if s.run == 7]
+    assert stall.owner == DEMO
