@@ -18,7 +18,7 @@ from tui.engine.reservation import Reservation, RunRefused
 from tui.engine.runs import RunSpec
 from tui.instrument.printable import printable
 from tui.ui.messages import RunsFinished, RunsProgress
-from tui.ui.screens.main import MainScreen
+from tui.ui.screens.live import LiveScreen
 
 
 def show_error(app: App, problem: str, title: str) -> None:
@@ -64,7 +64,7 @@ class RefusalNotice:
 class RunDesk:
     """Takes run requests for ``app``, on ``bench``, shown on ``screen``."""
 
-    def __init__(self, app: App, bench: Bench, screen: MainScreen) -> None:
+    def __init__(self, app: App, bench: Bench, screen: LiveScreen) -> None:
         self.app = app
         self.bench = bench
         self.screen = screen
