@@ -128,6 +128,12 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
         leave_now(code)  # requests abandoned by Ctrl+C must not hold the exit
         return code
+    from tui.lessons.patterns import PATTERNS
+
     return run_live(
-        demo_target(db_path), args, tour_path=args.tour_file, start_tour=args.tour
+        demo_target(db_path),
+        args,
+        catalog=PATTERNS,
+        tour_path=args.tour_file,
+        start_tour=args.tour,
     )

@@ -8,6 +8,7 @@ live here. A screen shows what the app hands down; it decides nothing about
 running.
 """
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -114,6 +115,7 @@ class LiveScreen(Screen[None]):
         self._stamp = stamp
         self._keep_event = keep_event
         self.stage = Stage(self, self._presenters_closed)
+        self._mounted = asyncio.Event()
 
     def compose_left(self) -> ComposeResult:
         """The left column: what can be run, and what it does."""
@@ -153,6 +155,11 @@ class LiveScreen(Screen[None]):
         self.mounted()
         self.set_class(self.large, "large")
         self.ready = True
+        self._mounted.set()
+
+    async def wait_mounted(self) -> None:
+        """Return once the widgets are mounted (the instruments need them)."""
+        await self._mounted.wait()
 
     def mounted(self) -> None:
         """The subclass's part of mounting (Textual calls every class's
@@ -160,6 +167,9 @@ class LiveScreen(Screen[None]):
 
     def focus_list(self) -> None:
         """Give focus back to the left column's list."""
+
+    def engine_ready(self) -> None:
+        """The bench has started: Django is set up (a project lists its routes)."""
 
     def key_sections(self) -> "tuple[Section, ...]":
         """Every key of this screen, by where it works (``?`` lists them)."""
