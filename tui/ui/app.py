@@ -264,17 +264,18 @@ class LoopbeatApp(App[None]):
         # what the room needs to read the figures.
         keys = self.bench.latency_ms
         presented = self.main.presented_latency
+        version = self.bench.django_version
+        if isinstance(self.main, ProjectScreen):
+            # No lessons set their own latency here; 110 columns hold it all.
+            self.sub_title = f"latency {keys:g} ms · {self.main.about(version)}"
+            return
         if presented is None or presented[0] == keys:
             latency = f"simulated latency {keys:g} ms"
         else:
             step, whose = presented
             latency = f"simulated latency {step:g} ms for {whose}, {keys:g} for keys"
-        version = self.bench.django_version
-        if isinstance(self.main, ProjectScreen):
-            about = self.main.about(version)
-        else:
-            about = f"Django {version} · {printable_line(self.bench.target.label)}"
-        self.sub_title = f"{latency} · {about}"
+        label = printable_line(self.bench.target.label)
+        self.sub_title = f"{latency} · Django {version} · {label}"
 
     def notify(
         self,

@@ -108,7 +108,8 @@ class ProjectScreen(LiveScreen):
         SAVE,
         SVG,
         LARGE,
-        SCALE,
+        # Off the key bar: m and / take its room at 80 columns.
+        Binding("y", "toggle_scale", "Scale", show=False, tooltip=SCALE.tooltip),
         BLANK,
         HELP,
     ]

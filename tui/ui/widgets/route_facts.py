@@ -25,8 +25,7 @@ LOOP_THREAD = "MainThread"
 """The thread the loop (and so an async view) runs on."""
 
 ASYNC_MEANS = (
-    "async: it runs on the event loop; until it awaits, nothing else runs "
-    "there (other requests, the heartbeat)"
+    "async: it runs on the event loop; until it awaits, nothing else runs there"
 )
 SYNC_MEANS = (
     "sync: Django runs it in a worker thread (sync_to_async); the loop "
@@ -51,8 +50,8 @@ def hop_summary(result: RunResult) -> str:
 
 
 def threads_named(threads: tuple[str, ...]) -> str:
-    """``ThreadPoolExecutor-1_0`` or ``MainThread (the loop)``, joined."""
-    return ", ".join(f"{t} (the loop)" if t == LOOP_THREAD else t for t in threads)
+    """``ThreadPoolExecutor-1_0`` or ``the loop (MainThread)``, joined."""
+    return ", ".join(f"the loop ({t})" if t == LOOP_THREAD else t for t in threads)
 
 
 def last_run_text(result: RunResult) -> Text:
@@ -62,9 +61,12 @@ def last_run_text(result: RunResult) -> Text:
     text.append(f"last run #{result.number}", style="bold")
     text.append(
         f" {result.spec.method} {printable(result.spec.path)} · "
-        f"{result.status} · {format_seconds(result.wall)}{burst}\n"
+        f"{result.status} · {format_seconds(result.wall)}{burst}\n",
+        style="bold",
     )
     text.append(verdict_line(result), style=verdict_style(result))
+    text.append("\n")
+    text.append(printable(hop_summary(result)))
     text.append("\n")
     count = result.queries
     if count:
@@ -74,42 +76,41 @@ def last_run_text(result: RunResult) -> Text:
         text.append("no statements")
     if result.view_threads:
         text.append(f"; view on {threads_named(result.view_threads)}")
-    text.append("\n")
-    text.append(printable(hop_summary(result)))
     return text
 
 
 def facts_text(choice: Choice | None, last: RunResult | None) -> Text:
-    """The facts for the highlighted row, and its last run if it has one."""
+    """The facts for the highlighted row, and its last run if it has one.
+
+    Compact: at 110x34 the panel has eleven rows, and the hops, the point of
+    the panel, come after the route's facts.
+    """
     text = Text()
     if choice is None:
         text.append("no route highlighted", style="dim")
         return text
     route = choice.route
-    if choice.spec is not None and choice.key is not None:
-        text.append(f"key {choice.key}: ", style="dim")
-        text.append(printable(choice.spec.label), style="bold")
-        text.append("\n")
+    spec = choice.spec
+    key = f" · key {choice.key}" if choice.key is not None else ""
+    # A pinned path other than its route's pattern (/posts/5/) says both.
+    if spec is not None and (route is None or spec.label != "/" + route.pattern):
+        text.append(printable(spec.label), style="bold")
+        text.append(f"{key}\n", style="dim")
+        key = ""
     if route is None:
         text.append("no route of the URLconf matches it: it answers 404\n")
     else:
-        if choice.key is None:
-            text.append(printable("/" + route.pattern), style="bold")
-        else:
-            text.append(printable(f"route /{route.pattern}"), style="dim")
-        if route.name:
-            text.append(printable(f"  {route.name}"), style="dim")
-        text.append("\n")
-        text.append(printable(f"view {route.view}\n"))
+        text.append(printable("/" + route.pattern), style="bold")
+        text.append(printable(f"  {route.name or ''}{key}"), style="dim")
+        text.append(printable(f"\nview {route.view}\n"))
         text.append(ASYNC_MEANS if route.is_async else SYNC_MEANS)
         text.append("\n")
-        if choice.spec is None:
+        if spec is None:
             needs = ", ".join(route.parameters)
             text.append(
                 printable(f"needs {needs}: Enter or / to type the path, filled in\n"),
                 style="yellow",
             )
-    text.append("\n")
     if last is None:
         text.append("not run yet in this session", style="dim")
     else:
