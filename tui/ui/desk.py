@@ -167,10 +167,13 @@ class RunDesk:
             reason = "the middleware audit is already measuring"
         elif self.bench.runs_in_flight:
             reason = "runs are in flight: the audit measures alone, once they end"
+        elif any(w.name == "noise check" and w.is_running for w in self.app.workers):
+            reason = "the noise check is listening to the machine: try in a moment"
         if reason is not None:
             reply_to.post_message(AuditFinished(problem=reason))
             return False
         self.auditing = True
+        self.screen.heartbeat.busy = True  # drawn as often as for a run
         self.app.run_worker(
             self._audit(spec, reply_to),
             name="middleware audit",
@@ -217,3 +220,4 @@ class RunDesk:
             )
         finally:
             self.auditing = False
+            self.screen.heartbeat.busy = self.bench.runs_in_flight > 0

@@ -154,7 +154,7 @@ class ProjectScreen(LiveScreen):
 
     def mounted(self) -> None:
         self.route_list = self.query_one(RouteList)
-        self.route_list.border_title = "routes (enter runs, / types a path)"
+        self.route_list.border_title = "routes (enter runs)"
         self.query_one(RouteFacts).border_title = "the view, and its last run"
         self.query_one(SourceView).show_text(
             Text("the highlighted route's view is shown here", style="dim")

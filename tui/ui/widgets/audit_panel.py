@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from rich import box
 from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -31,7 +32,8 @@ from tui.ui.messages import (
     PresenterClosed,
 )
 
-HINTS = "enter: measure again  ↑↓: scroll  esc: leave  ?: keys"
+HINTS = "enter: again  ↑↓: scroll  esc: leave"
+"""On the panel's lower border, so a long table never scrolls them away."""
 
 
 def kind_text(middleware: MiddlewareClass) -> str:
@@ -71,6 +73,29 @@ def audit_table(
     return table
 
 
+def audit_lines(
+    classes: tuple[MiddlewareClass, ...], costs: tuple[MiddlewareCost, ...]
+) -> Group:
+    """The same facts as ``audit_table``, a block per class, for narrow panels."""
+    rows = (
+        [(c.middleware.name, c.how, f"{c.hops:.0f}", c.finding) for c in costs]
+        if costs
+        else [(m.name, kind_text(m), "…", "measuring…") for m in classes]
+    )
+    blocks: list[Text | Padding] = []
+    for name, how, hops, finding in rows:
+        head = Text(printable(name), style="bold")
+        head.append(f" · {hops} hop{'' if hops == '1' else 's'} a request", style="")
+        detail = Text(printable(how))
+        detail.append(printable(f"\n{finding}"), style="dim")
+        blocks += [head, Padding(detail, (0, 0, 0, 2))]
+    return Group(*blocks)
+
+
+TABLE_WIDTH = 100
+"""Narrower than this, the audit is a block per class, not a table."""
+
+
 class AuditPanel(VerticalScroll, can_focus=True):
     """What each class of the project's middleware costs a request."""
 
@@ -95,6 +120,7 @@ class AuditPanel(VerticalScroll, can_focus=True):
         yield Static(id="audit-body")
 
     def on_mount(self) -> None:
+        self.border_subtitle = HINTS
         if self.spec is None:
             self.border_title = "middleware audit"
         self.redraw()
@@ -138,11 +164,15 @@ class AuditPanel(VerticalScroll, can_focus=True):
         """Draw the status line, the table and the keys."""
         if not self.is_mounted:
             return  # on_mount draws it
-        parts: list[Text | Table] = [Text(printable(self.status), style="bold")]
-        if self.middleware:
+        parts: list[Text | Table | Group] = [Text(printable(self.status), style="bold")]
+        if self.middleware and self.size.width >= TABLE_WIDTH:
             parts.append(audit_table(self.middleware, self.costs))
-        parts.append(Text(HINTS, style="dim"))
+        elif self.middleware:
+            parts.append(audit_lines(self.middleware, self.costs))
         self.query_one("#audit-body", Static).update(Group(*parts))
+
+    def on_resize(self) -> None:
+        self.redraw()
 
     def action_again(self) -> None:
         """Measure the same request again."""

@@ -29,7 +29,7 @@ ASYNC_MEANS = (
 )
 SYNC_MEANS = (
     "sync: Django runs it in a worker thread (sync_to_async); the loop "
-    "keeps beating meanwhile, and the trip there and back is thread hops"
+    "keeps beating meanwhile"
 )
 
 
@@ -98,7 +98,7 @@ def facts_text(choice: Choice | None, last: RunResult | None) -> Text:
         text.append(f"{key}\n", style="dim")
         key = ""
     if route is None:
-        text.append("no route of the URLconf matches it: it answers 404\n")
+        text.append("no route of the URLconf matches it\n")
     else:
         text.append(printable("/" + route.pattern), style="bold")
         text.append(printable(f"  {route.name or ''}{key}"), style="dim")
@@ -108,7 +108,7 @@ def facts_text(choice: Choice | None, last: RunResult | None) -> Text:
         if spec is None:
             needs = ", ".join(route.parameters)
             text.append(
-                printable(f"needs {needs}: Enter or / to type the path, filled in\n"),
+                printable(f"needs {needs}: Enter types the path\n"),
                 style="yellow",
             )
     if last is None:
