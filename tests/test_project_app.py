@@ -336,3 +336,33 @@ def test_snapshot_project_screen(snap_compare, monkeypatch) -> None:
         await show_the_project(app, pilot, report_run())
 
     assert snap_compare(app, terminal_size=SIZES["110x34"], run_before=before)
+
+
+def test_a_stalls_place_and_a_routes_template_are_read_as_written() -> None:
+    from tui.ui.project_views import stall_place
+    from tui.ui.widgets.route_list import Choice
+
+    assert stall_place("blog/views.py:42 in slow_report") == ("blog/views.py", 42)
+    assert stall_place("blog/views.py:42") == ("blog/views.py", 42)
+    assert stall_place("the loop waited for the GIL") is None
+    regex = Route(
+        "admin/^(?P<app_label>auth|blog)/$", None, "x.y", False, ("app_label",)
+    )
+    assert Choice(regex).template == "/admin/(?P<app_label>auth|blog)/"
+    assert Choice(ROUTES[1]).template == "/posts/<int:pk>/"
+
+
+def test_the_facts_say_the_hops_by_cause_and_a_path_without_a_route() -> None:
+    from tui.ui.widgets.route_facts import facts_text, hop_summary
+    from tui.ui.widgets.route_list import Choice
+
+    run = report_run()
+    assert hop_summary(run) == (
+        "5 hops: request_started, SecurityMiddleware and below, adapted to "
+        "sync, back to the loop for the view, CsrfViewMiddleware, response close"
+    )
+    lost = facts_text(Choice(None, RunSpec("/nope/"), 3), None).plain
+    assert lost.startswith("/nope/ · key 3\nno route of the URLconf matches it")
+    needs = facts_text(Choice(ROUTES[1]), None).plain
+    assert "needs pk: Enter types the path" in needs
+    assert "sync: Django runs it in a worker thread" in needs

@@ -92,7 +92,7 @@ def audit_lines(
     return Group(*blocks)
 
 
-TABLE_WIDTH = 100
+TABLE_WIDTH = 140
 """Narrower than this, the audit is a block per class, not a table."""
 
 

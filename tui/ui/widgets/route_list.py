@@ -38,7 +38,10 @@ class Choice:
         """The path to offer for editing: the spec's, else the pattern's."""
         if self.spec is not None:
             return self.spec.label
-        return "/" + self.route.pattern if self.route is not None else "/"
+        if self.route is None:
+            return "/"
+        # A regex route's anchors are no part of the path to type.
+        return "/" + self.route.pattern.replace("^", "").removesuffix("$")
 
 
 def route_prompt(route: Route) -> Text:
