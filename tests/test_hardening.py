@@ -173,6 +173,7 @@ import asyncio, os
 from pathlib import Path
 from tui.ui.app import LoopbeatApp
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 
 def listening_inodes():
     inodes = set()
