@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from tui.ui.app import LoopbeatApp
 from tui.lessons.demo import demo_target
-from tui.lessons.patterns import find
+from tui.lessons.patterns import PATTERNS, find
 from tui.engine.runs import RunSpec
 
 db, seconds, out = Path(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
@@ -71,7 +71,7 @@ async def pilot(p):
     }))
     app.exit()
 
-LoopbeatApp(demo_target(db)).run(auto_pilot=pilot)
+LoopbeatApp(demo_target(db), catalog=PATTERNS).run(auto_pilot=pilot)
 """
 
 

@@ -32,10 +32,11 @@ def rss_mb() -> float:
 async def soak(db_path: Path, seconds: float, report_every: float) -> bool:
     from tui.engine.bench import MAX_RESULTS, PING_CAPACITY
     from tui.lessons.demo import demo_target
+    from tui.lessons.patterns import PATTERNS
     from tui.ui.app import LoopbeatApp
     from tui.ui.widgets.tour_panel import TourPanel
 
-    app = LoopbeatApp(demo_target(db_path))
+    app = LoopbeatApp(demo_target(db_path), catalog=PATTERNS)
     async with app.run_test(size=(160, 45)) as pilot:
         await app.workers.wait_for_complete()
         started = time.monotonic()

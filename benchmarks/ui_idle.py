@@ -74,9 +74,10 @@ noise check) before its CPU is read."""
 
 async def idle(db_path: Path, seconds: float, size: tuple[int, int]) -> None:
     from tui.lessons.demo import demo_target
+    from tui.lessons.patterns import PATTERNS
     from tui.ui.app import LoopbeatApp
 
-    app = LoopbeatApp(demo_target(db_path))
+    app = LoopbeatApp(demo_target(db_path), catalog=PATTERNS)
     async with app.run_test(size=size):
         await asyncio.sleep(1.0)  # let start-up settle before measuring
         since = time.perf_counter()

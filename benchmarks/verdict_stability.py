@@ -94,7 +94,7 @@ sys.path.insert(0, sys.argv[1])
 from benchmarks.verdict_stability import summary
 from tui.ui.app import LoopbeatApp
 from tui.lessons.demo import demo_target
-from tui.lessons.patterns import find
+from tui.lessons.patterns import PATTERNS, find
 from tui.engine.runs import RunSpec
 
 db, labels = Path(sys.argv[2]), sys.argv[3].split(",")
@@ -118,7 +118,7 @@ async def pilot(p):
     Path(out).write_text(json.dumps(rows))
     app.exit()
 
-LoopbeatApp(demo_target(db)).run(auto_pilot=pilot)
+LoopbeatApp(demo_target(db), catalog=PATTERNS).run(auto_pilot=pilot)
 """
 
 

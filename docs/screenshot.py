@@ -19,9 +19,10 @@ KEYS = ("1", "u", "a", "d", "g", "h")
 
 async def shoot(db_path: Path, out: Path) -> None:
     from tui.lessons.demo import demo_target
+    from tui.lessons.patterns import PATTERNS
     from tui.ui.app import LoopbeatApp
 
-    app = LoopbeatApp(demo_target(db_path))
+    app = LoopbeatApp(demo_target(db_path), catalog=PATTERNS)
     async with app.run_test(size=(160, 45)) as pilot:
         await app.workers.wait_for_complete()
         for key in KEYS:

@@ -45,7 +45,7 @@ async def run_and_wait(pilot, key: str) -> RunResult:
 
 
 async def test_blocking_key_freezes_the_loop_and_names_the_view(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         result = await run_and_wait(pilot, "u")
         assert result.pattern == "sync-unguarded"
@@ -58,7 +58,7 @@ async def test_blocking_key_freezes_the_loop_and_names_the_view(demo_db: Path) -
 
 
 async def test_async_key_keeps_the_loop_beating(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         blocking = await run_and_wait(pilot, "u")
         result = await run_and_wait(pilot, "a")
@@ -68,7 +68,7 @@ async def test_async_key_keeps_the_loop_beating(demo_db: Path) -> None:
 
 
 async def test_in_flight_runs_are_bounded(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         # Hold every run in flight until released, so mashing the key meets
         # the bound however fast or slow the machine is.
@@ -94,14 +94,14 @@ async def test_in_flight_runs_are_bounded(demo_db: Path) -> None:
 
 
 async def test_quit_during_a_blocking_fetch_exits_cleanly(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
         await pilot.press("a", "u", "q")
     assert app.return_code == 0
 
 
 async def test_selecting_a_pattern_shows_its_source(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db), live=False)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, live=False)
     async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
         await pilot.press("down", "down", "down")
         assert app.query_one(SourceView).border_title == "GET /sync/unguarded"
@@ -111,7 +111,7 @@ async def test_selecting_a_pattern_shows_its_source(demo_db: Path) -> None:
 
 
 async def test_latency_keys_step_the_simulated_latency(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db), live=False)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, live=False)
     async with app.run_test(size=SNAPSHOT_SIZE) as pilot:
         await pilot.press("plus", "plus", "plus")
         assert app.bench.latency_ms == 50
@@ -122,7 +122,7 @@ async def test_latency_keys_step_the_simulated_latency(demo_db: Path) -> None:
 
 @pytest.mark.parametrize("size", [(40, 12), (80, 24)])
 async def test_small_terminals_render(demo_db: Path, size: tuple[int, int]) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("2")
@@ -137,7 +137,11 @@ async def test_small_terminals_render(demo_db: Path, size: tuple[int, int]) -> N
 def frozen_app(demo_db: Path, monkeypatch) -> LoopbeatApp:
     monkeypatch.setattr(Bench, "django_version", property(lambda self: "5.2"))
     return LoopbeatApp(
-        demo_target(demo_db), live=False, clock=lambda: 100.0, stamp=lambda: "12:00:00"
+        demo_target(demo_db),
+        catalog=PATTERNS,
+        live=False,
+        clock=lambda: 100.0,
+        stamp=lambda: "12:00:00",
     )
 
 
@@ -199,7 +203,7 @@ def test_snapshot_pattern_selected(snap_compare, demo_db: Path, monkeypatch) -> 
 
 
 async def test_every_action_is_in_the_command_palette(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db), live=False)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, live=False)
     async with app.run_test(size=SNAPSHOT_SIZE):
         titles = {command.title for command in app.get_system_commands(app.screen)}
     assert {"Burst", "Latency+", "Latency-", "Freeze", "Clear", "Tour"} <= titles
@@ -211,7 +215,7 @@ async def test_export_keys_write_the_session_and_the_screen(
 ) -> None:
     import json
 
-    app = LoopbeatApp(demo_target(demo_db), export_dir=tmp_path)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, export_dir=tmp_path)
     async with started(app) as pilot:
         await run_and_wait(pilot, "1")
         await pilot.press("w", "ctrl+s")
@@ -231,7 +235,9 @@ async def test_export_keys_write_the_session_and_the_screen(
 async def test_large_mode_and_the_high_contrast_theme(demo_db: Path) -> None:
     from tui.ui.widgets.big_figure import BigFigure
 
-    app = LoopbeatApp(demo_target(demo_db), theme="loopbeat-contrast", large=True)
+    app = LoopbeatApp(
+        demo_target(demo_db), catalog=PATTERNS, theme="loopbeat-contrast", large=True
+    )
     async with started(app) as pilot:
         assert app.theme == "loopbeat-contrast"
         assert app.screen.has_class("large")
@@ -251,7 +257,7 @@ async def test_the_heap_is_frozen_while_the_app_runs_and_a_late_stall_is_dropped
 ) -> None:
     import gc
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app):
         # Start-up's survivors are out of the collector's way while measuring.
         assert gc.get_freeze_count() > 10_000
@@ -266,7 +272,7 @@ async def test_the_latency_and_large_mode_are_state_the_screen_follows(
     demo_db: Path,
 ) -> None:
     # Typed state, not values copied by hand: setting it is all it takes.
-    app = LoopbeatApp(demo_target(demo_db), live=False)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, live=False)
     async with app.run_test(size=(160, 45)) as pilot:
         app.latency_ms = 50.0
         await pilot.pause()

@@ -24,9 +24,28 @@ ROOT = Path(__file__).resolve().parent.parent
 TUI = ROOT / "tui"
 LAYERS = ("instrument", "engine", "lessons", "output", "plugin", "ui")
 """From the bottom up."""
-ENTRY = {TUI / "__init__.py", TUI / "__main__.py", TUI / "cli.py", TUI / "leaving.py"}
-DEMO_KNOWERS = {TUI / "cli.py", TUI / "lessons" / "demo.py"}
-"""The only modules that know the demo by name: the entry point and its target."""
+ENTRY = {
+    TUI / name
+    for name in (
+        "__init__.py",
+        "__main__.py",
+        "cli.py",
+        "cli_args.py",
+        "cli_demo.py",
+        "cli_live.py",
+        "cli_project.py",
+        "leaving.py",
+    )
+}
+"""The entry point: the command line, split by role, above every layer."""
+DEMO_KNOWERS = {
+    TUI / "cli.py",
+    TUI / "cli_args.py",
+    TUI / "cli_demo.py",
+    TUI / "lessons" / "demo.py",
+}
+"""The only modules that know the demo by name: the entry point (its demo
+side) and its target."""
 ALL_TUI = sorted(TUI.rglob("*.py"))
 DEMOAPP = sorted((ROOT / "demoapp").rglob("*.py"))
 

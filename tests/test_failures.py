@@ -10,6 +10,7 @@ import pytest
 
 from tests.test_app import run_and_wait, started
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.output import session_files
 from tui.ui.app import LoopbeatApp
 from tui.ui.widgets.quiz_panel import QuizPanel
@@ -48,7 +49,7 @@ async def still_answers(pilot, monkeypatch) -> None:
 async def test_a_failing_key_run_shows_an_error_row(
     demo_db: Path, monkeypatch, keys
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         failing_runs(app, monkeypatch)
         await pilot.press(*keys)
@@ -62,7 +63,7 @@ async def test_a_failing_key_run_shows_an_error_row(
 async def test_a_failing_tour_step_leaves_the_tour_open(
     demo_db: Path, monkeypatch
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("o")
         failing_runs(app, monkeypatch)
@@ -79,7 +80,7 @@ async def test_a_failing_tour_step_leaves_the_tour_open(
 async def test_a_failing_quiz_run_leaves_the_quiz_open(
     demo_db: Path, monkeypatch
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("z")
         failing_runs(app, monkeypatch)
@@ -91,7 +92,7 @@ async def test_a_failing_quiz_run_leaves_the_quiz_open(
 
 
 async def test_a_failing_export_is_reported(demo_db: Path, monkeypatch) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
 
         def explode(*args, **kwargs):

@@ -21,6 +21,7 @@ from tui.instrument import archive as archive_module
 from tui.instrument.formatting import describe_stall
 from tui.instrument.loopstats import STARVED, Stall
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.ui.app import LoopbeatApp
 from tui.ui.widgets.tour_panel import TourPanel
 
@@ -35,7 +36,7 @@ async def test_a_deeply_nested_tour_swapped_in_mid_session_is_a_notice(
 ) -> None:
     tour = tmp_path / "talk.toml"
     tour.write_text(STEP)
-    app = LoopbeatApp(demo_target(demo_db), tour_path=tour)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, tour_path=tour)
     async with started(app) as pilot:
         await pilot.press("o", "escape")
         tour.write_text(DEEP)  # edited while the app runs
@@ -65,7 +66,7 @@ async def test_a_temporary_folder_that_fills_is_said_once_and_w_still_exports(
     demo_db: Path, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(archive_module, "BUFFER", 8)  # a flush every 40 ms
-    app = LoopbeatApp(demo_target(demo_db), export_dir=tmp_path)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, export_dir=tmp_path)
     async with started(app) as pilot:
         archive = app.bench.record.archive
         assert archive is not None
@@ -93,7 +94,7 @@ async def test_no_usable_temporary_folder_ends_the_live_app_with_a_sentence(
     demo_db: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", "/nonexistent/loopbeat-tmp")
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -144,6 +145,7 @@ async def test_control_characters_reach_no_notice_log_line_header_or_row(
     )
     app = LoopbeatApp(
         demo_target(demo_db),
+        catalog=PATTERNS,
         tour_path=tour,
         export_dir=tmp_path / f"gone{CONTROLS[:-1]}",
     )
@@ -202,7 +204,9 @@ async def test_control_characters_reach_no_notice_log_line_header_or_row(
 
     # The database's file name reaches the header (a file name has no NUL).
     named = LoopbeatApp(
-        demo_target(tmp_path / f"demo{CONTROLS[:-1]}.sqlite3"), live=False
+        demo_target(tmp_path / f"demo{CONTROLS[:-1]}.sqlite3"),
+        catalog=PATTERNS,
+        live=False,
     )
     async with named.run_test() as pilot:
         await pilot.pause()
@@ -214,7 +218,7 @@ async def test_control_characters_reach_no_notice_log_line_header_or_row(
 async def test_a_vanished_database_says_no_such_table_in_the_row_and_the_log(
     demo_db: Path, tmp_path: Path
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         aside = tmp_path / "aside.sqlite3"
         os.replace(demo_db, aside)
@@ -232,7 +236,7 @@ async def test_a_vanished_database_says_no_such_table_in_the_row_and_the_log(
 
 
 async def test_fifty_refused_bursts_make_one_notice_that_counts(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     # Toasts drawn, as on a real screen (run_test leaves them out by default).
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await app.workers.wait_for_complete()
@@ -263,7 +267,7 @@ async def test_fifty_refused_bursts_make_one_notice_that_counts(demo_db: Path) -
 async def test_big_run_numbers_and_row_counts_are_shown_whole(
     demo_db: Path, size: tuple[int, int]
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db), live=False)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, live=False)
     async with app.run_test(size=size) as pilot:
         table = app.main.results_table
         for number, rows in ((17, 20), (1700, 2_000_000), (123456, 2_000_000_000)):

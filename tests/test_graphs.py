@@ -10,7 +10,7 @@ from textual.geometry import Region
 from tests.test_app import run_and_wait, started
 from tui.engine.runs import RunSpec
 from tui.lessons.demo import demo_target
-from tui.lessons.patterns import find
+from tui.lessons.patterns import PATTERNS, find
 from tui.ui.app import LoopbeatApp
 from tui.ui.widgets import heartbeat_panel
 from tui.ui.widgets.heartbeat_panel import BUSY_FPS, CALM_FPS
@@ -134,7 +134,7 @@ async def test_the_panel_animates_fast_only_while_runs_are_in_flight(
     demo_db: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(heartbeat_panel, "LINGER_SECONDS", 1.0)
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         panel = app.main.heartbeat
         assert panel.frame_rate == CALM_FPS
@@ -161,7 +161,7 @@ async def test_freeze_says_so_and_its_figures_describe_the_frozen_picture(
     demo_db: Path,
 ) -> None:
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         panel = app.main.heartbeat
         await run_and_wait(pilot, "1")  # a 100 ms block: the max to remember
@@ -182,7 +182,7 @@ async def test_freeze_says_so_and_its_figures_describe_the_frozen_picture(
 
 async def test_clear_resets_the_figures_too(demo_db: Path) -> None:
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await run_and_wait(pilot, "1")
         await asyncio.sleep(0.7)
@@ -212,7 +212,9 @@ async def test_the_scale_toggles_and_the_long_task_line_is_drawn() -> None:
 
 
 async def test_runs_are_marked_and_time_has_an_axis(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db), live=False, clock=lambda: 100.0)
+    app = LoopbeatApp(
+        demo_target(demo_db), catalog=PATTERNS, live=False, clock=lambda: 100.0
+    )
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         panel = app.main.heartbeat
@@ -318,7 +320,7 @@ async def test_a_linear_axis_labels_its_steps_not_only_its_top() -> None:
 
 async def test_the_figures_cover_what_the_graph_shows(demo_db: Path) -> None:
     """Not 30 s beside a graph of 26: a spike that has scrolled off is gone."""
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     asked: list[float] = []
     async with started(app) as pilot:
         real = app.bench.recent_figures

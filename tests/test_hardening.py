@@ -37,7 +37,7 @@ MASHABLE = [
 
 
 async def test_mashing_keys_keeps_the_app_responsive(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     peak = runs = 0
     async with started(app) as pilot:
         real_request = app.request_runs
@@ -173,6 +173,7 @@ import asyncio, os
 from pathlib import Path
 from tui.ui.app import LoopbeatApp
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 
 def listening_inodes():
     inodes = set()
@@ -199,7 +200,7 @@ def my_socket_inodes():
     return found
 
 async def main():
-    app = LoopbeatApp(demo_target(Path({str(demo_db)!r})))
+    app = LoopbeatApp(demo_target(Path({str(demo_db)!r})), catalog=PATTERNS)
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("d")
@@ -237,7 +238,7 @@ async def test_quit_mid_run_leaves_no_thread_behind(demo_db: Path, keys) -> None
     import threading
 
     before = {t.ident for t in threading.enumerate()}
-    app = LoopbeatApp(demo_target(demo_db), burst=3)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, burst=3)
     async with started(app) as pilot:
         app.main.pattern_list.select_pattern(PATTERNS[4])  # async-for, for the burst
         await pilot.press(*keys)

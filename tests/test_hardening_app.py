@@ -19,6 +19,7 @@ from textual.content import Content
 
 from tests.test_app import started
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.ui.app import LoopbeatApp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +190,9 @@ def test_a_deleted_working_directory_is_said_not_crashed_on(
 async def test_an_unwritable_export_is_a_notice_even_with_markup_in_it(
     demo_db: Path,
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db), export_dir=Path("/nonexistent/x[/]"))
+    app = LoopbeatApp(
+        demo_target(demo_db), catalog=PATTERNS, export_dir=Path("/nonexistent/x[/]")
+    )
     async with started(app) as pilot:
         await pilot.press("w", "ctrl+s")
         await pilot.pause()
@@ -201,7 +204,7 @@ async def test_an_unwritable_export_is_a_notice_even_with_markup_in_it(
 
 
 async def test_the_palette_shows_keys_as_text_not_markup(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db), live=False)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, live=False)
     async with app.run_test():
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
     guarded = commands["Sync ORM in an async view"]

@@ -9,6 +9,7 @@ from tests.test_app import started
 from tui.engine.bench import Bench
 from tui.engine.noise import NoiseReport, measure_noise
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.ui.app import LoopbeatApp
 
 
@@ -129,7 +130,7 @@ async def test_runs_overlapping_every_try_make_the_check_give_up(
 
 async def test_the_app_says_it_in_its_first_seconds(demo_db: Path, monkeypatch) -> None:
     monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", True)
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         for _ in range(100):  # the check starts once the bench is up
             await app.workers.wait_for_complete()
@@ -151,7 +152,7 @@ async def test_the_app_says_when_it_gave_the_check_up(
 
     monkeypatch.setattr(LoopbeatApp, "CHECK_NOISE", True)
     monkeypatch.setattr(noise, "measure_noise", never)
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         for _ in range(100):
             await app.workers.wait_for_complete()

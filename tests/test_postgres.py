@@ -140,3 +140,27 @@ def test_check_and_exports_name_the_server_not_the_password(
     (session,) = [p for p in files if p.suffix == ".json" and "trace" not in p.name]
     meta = json.loads(session.read_text())["meta"]
     assert meta["backend"] == "PostgreSQL" and "***" in meta["database"]
+
+
+def test_every_explanation_and_caption_agrees_with_its_run_on_postgresql(
+    postgres_demo: str, tmp_path: Path
+) -> None:
+    # The texts said on stage for PostgreSQL, held to runs on PostgreSQL.
+    from tests.test_claims import _agrees
+    from tui.lessons.patterns import POSTGRESQL, catalog
+    from tui.lessons.tour import load_tour
+
+    patterns = catalog(POSTGRESQL)
+    runs = _headless(postgres_demo, ",".join(p.name for p in patterns), 0, tmp_path)
+    wrong = []
+    for pattern in patterns:
+        kind = runs[pattern.name]["verdict_kind"]
+        if problem := _agrees(pattern.explanation, kind):
+            wrong.append(f"{pattern.name}: {problem} ({runs[pattern.name]['verdict']})")
+    for number, step in enumerate(load_tour(backend=POSTGRESQL), start=1):
+        if step.spec.burst > 1 or step.spec.latency_ms:
+            continue  # the waits, not the loop, are those steps' point
+        kind = runs[step.spec.pattern.name]["verdict_kind"]
+        if problem := _agrees(step.caption, kind):
+            wrong.append(f"tour step {number}: {problem}")
+    assert not wrong

@@ -116,6 +116,9 @@ def test_an_interrupted_seed_leaves_the_demo_as_it_was(cluster: Cluster) -> None
         text=True,
     )
     time.sleep(4)  # well into the COPY of three million books
+    second = seed(cluster.url, *TINY, "--force")
+    assert second.returncode == 2
+    assert "another seeder is already building" in second.stderr
     seeding.send_signal(signal.SIGTERM)
     _, err = seeding.communicate(timeout=60)
     assert seeding.returncode == 128 + signal.SIGTERM, err

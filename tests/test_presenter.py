@@ -4,6 +4,7 @@ from pathlib import Path
 
 from tests.test_app import run_and_wait, started
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.lessons.questions import QUESTIONS
 from tui.lessons.tour import load_tour
 from tui.ui.app import LoopbeatApp
@@ -20,7 +21,7 @@ async def settle(pilot) -> None:
 
 async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
     steps = load_tour()
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("o")
         panel = app.query_one(TourPanel)
@@ -42,7 +43,7 @@ async def test_the_tour_runs_start_to_finish(demo_db: Path) -> None:
 
 
 async def test_the_quiz_runs_start_to_finish(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("z")
         panel = app.query_one(QuizPanel)
@@ -76,7 +77,7 @@ async def test_the_quiz_answers_the_gather_twins_differently(demo_db: Path) -> N
     concurrent = next(
         q for q in QUESTIONS if q.prompt.startswith("Five users load a view")
     )
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("z")
         panel = app.query_one(QuizPanel)
@@ -91,7 +92,7 @@ async def test_the_quiz_answers_the_gather_twins_differently(demo_db: Path) -> N
 
 
 async def test_a_clicker_steps_the_tour_and_blanks_the_screen(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("o")
         panel = app.query_one(TourPanel)
@@ -113,7 +114,7 @@ async def test_a_clicker_steps_the_tour_and_blanks_the_screen(demo_db: Path) -> 
 
 
 async def test_the_quiz_hides_what_will_run_until_the_answer(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("z")
         panel = app.query_one(QuizPanel)
@@ -129,7 +130,7 @@ async def test_the_quiz_hides_what_will_run_until_the_answer(demo_db: Path) -> N
 async def test_the_code_panel_follows_the_tour_and_the_quiz(demo_db: Path) -> None:
     from tui.ui.widgets.pattern_detail import SourceView
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         source = app.query_one(SourceView)
         await pilot.press("o")
@@ -158,7 +159,7 @@ async def test_the_stalls_line_is_highlighted_in_the_code(demo_db: Path) -> None
     from tui.lessons.patterns import views_line
     from tui.ui.widgets.stall_line import worst_stall
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         result = await run_and_wait(pilot, "u")
         worst = worst_stall(result)

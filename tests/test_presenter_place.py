@@ -11,6 +11,7 @@ from tests.test_app import frozen_app
 from tests.test_replay import a_freeze_recorded
 from tui.engine.runs import RunSpec
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.lessons.questions import QUESTIONS
 from tui.ui.messages import RunsFinished
 from tui.ui.widgets.quiz_panel import QuizPanel
@@ -251,7 +252,7 @@ async def test_a_long_measurement_says_how_far_it_is(demo_db: Path) -> None:
     from tui.lessons.questions import GATHER_ORM
     from tui.ui.app import LoopbeatApp
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("z")
         panel = app.main.query_one(QuizPanel)

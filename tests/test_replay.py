@@ -12,6 +12,7 @@ from tui.engine.replay import (
     run_columns,
 )
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.ui.widgets.replay_panel import time_axis
 
 
@@ -113,7 +114,7 @@ async def test_r_replays_the_last_run_and_the_freeze_is_in_it(demo_db) -> None:
     from tui.ui.widgets.lag_graph import LagGraph
     from tui.ui.widgets.replay_panel import ReplayPanel
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("r")
         await pilot.pause()

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from tests.test_app import frozen_app
 from tests.test_layout import SIZES, show_a_run
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.lag_graph import LagGraph
@@ -197,7 +198,9 @@ async def test_the_screenshot_notice_names_its_folder(
     from tui.ui.app import LoopbeatApp
 
     monkeypatch.setattr(LoopbeatApp, "export_screenshot", lambda self: "<svg/>")
-    app = LoopbeatApp(demo_target(demo_db), live=False, export_dir=tmp_path)
+    app = LoopbeatApp(
+        demo_target(demo_db), catalog=PATTERNS, live=False, export_dir=tmp_path
+    )
     async with app.run_test(size=SIZES["80x24"], notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+s")

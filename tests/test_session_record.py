@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.test_app import run_and_wait, started
 from tui.engine.event_notes import EventNotes
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.ui.app import LoopbeatApp
 from tui.ui.widgets.replay_panel import ReplayPanel
 
@@ -31,7 +32,7 @@ async def export(pilot) -> None:
 async def test_x_clears_the_screen_and_every_run_stays_in_the_exports(
     demo_db: Path, tmp_path: Path
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db), export_dir=tmp_path)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, export_dir=tmp_path)
     async with started(app) as pilot:
         before = await run_and_wait(pilot, "2")
         await pilot.press("x")
@@ -47,7 +48,7 @@ async def test_x_clears_the_screen_and_every_run_stays_in_the_exports(
 async def test_the_json_export_holds_the_events_log_with_times(
     demo_db: Path, tmp_path: Path
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db), export_dir=tmp_path)
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS, export_dir=tmp_path)
     async with started(app) as pilot:
         result = await run_and_wait(pilot, "1")  # time.sleep(0.1): a stall line
         # The stall's line reaches the log once it is explained: wait for it
@@ -83,7 +84,7 @@ def test_the_events_kept_are_bounded_and_say_how_many_made_way() -> None:
 
 
 async def test_r_says_why_it_cannot_replay(demo_db: Path) -> None:
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
 
     def said() -> str:
         return str(list(app._notifications)[-1].message)
@@ -129,7 +130,7 @@ async def test_r_says_why_it_cannot_replay(demo_db: Path) -> None:
         assert panel.display and panel.recording is not None
         assert panel.recording.number == newest in (1, 2)
 
-    fresh = LoopbeatApp(demo_target(demo_db))
+    fresh = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(fresh) as pilot:
         raised = await run_and_wait(pilot, "s")  # Django's guard raises
         await pilot.press("r")

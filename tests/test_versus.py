@@ -8,6 +8,7 @@ from rich.text import Text
 from tests.factories import make_result
 from tests.test_app import frozen_app, started
 from tui.lessons.demo import demo_target
+from tui.lessons.patterns import PATTERNS
 from tui.lessons.versus import LAG, PAIRS, PING, WALL, comparison
 from tui.ui.messages import RunsFinished
 from tui.ui.widgets.versus_panel import (
@@ -51,7 +52,7 @@ def test_the_comparison_line_and_the_big_digits_come_from_the_walls() -> None:
 async def test_c_opens_it_enter_runs_both_one_after_the_other(demo_db: Path) -> None:
     from tui.ui.app import LoopbeatApp
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         await pilot.press("c")
         panel = app.main.query_one(VersusPanel)
@@ -168,7 +169,7 @@ async def test_a_pair_runs_at_its_latency_whatever_the_presenter_set(
 ) -> None:
     from tui.ui.app import LoopbeatApp
 
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app) as pilot:
         assert app.bench.latency_ms == 0
         await pilot.press("c", "c")  # the gathers

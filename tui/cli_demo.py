@@ -159,5 +159,9 @@ def run_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         leave_now(code)  # requests abandoned by Ctrl+C must not hold the exit
         return code
     return run_live(
-        demo_target(database), args, tour_path=args.tour_file, start_tour=args.tour
+        demo_target(database),
+        args,
+        catalog=catalog(database.backend),
+        tour_path=args.tour_file,
+        start_tour=args.tour,
     )

@@ -69,12 +69,12 @@ class Target:
 
     @property
     def label(self) -> str:
-        """A few words for the header: the backend and the database's short
-        name (``describe``'s ``backend`` and ``label``), else the file's name,
-        else the target's name."""
+        """A few words for the header: the server or backend and the
+        database's short name (``describe``'s ``server`` or ``backend``, and
+        ``label``), else the file's name, else the target's name."""
         database = self.describe.get("database")
         short = self.describe.get("label") or (Path(database).name if database else "")
-        backend = self.describe.get("backend")
+        backend = self.describe.get("server") or self.describe.get("backend")
         if backend and short:
             return f"{backend} · {short}"
         return short or self.name

@@ -65,9 +65,11 @@ POSTGRESQL: tuple[Pattern, ...] = (
             "psycopg's AsyncConnection has no thread: it waits for the server on "
             "the socket from the loop itself, as any awaited I/O, and that wait "
             "costs the loop nothing. Then it turns every row into a tuple on the "
-            "loop's own thread: work the loop does itself, growing with the rows, "
-            "while no other request and no heartbeat can run. Not starved by "
-            "another thread, as with Django's async ORM: working. aiosqlite is the "
+            "loop's own thread (in C with psycopg[binary], else in Python): work "
+            "the loop does itself, growing with the "
+            "rows, which freezes it (no other request, no heartbeat) once the "
+            "result is large enough. Not starved by another thread, as with "
+            "Django's async ORM: the loop working. aiosqlite is the "
             "opposite shape (sqlite3 on a thread); asyncpg is this one."
         ),
     ),

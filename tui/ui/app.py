@@ -1,16 +1,18 @@
 """The live visualizer: the app decides, the engine measures, the screen shows.
 
 ``LoopbeatApp`` owns the engine session (``tui.engine.bench.Bench``), answers what
-panels ask for (``RunRequested``, ``PresenterClosed``) and hands what the
-instruments measure down to the screen (``tui.ui.screens.main.MainScreen``).
+panels ask for (``RunRequested``, ``AuditRequested``, ``PresenterClosed``) and
+hands what the instruments measure down to the screen: the demo's
+(``tui.ui.screens.main.MainScreen``), given its catalog, else a project's
+(``tui.ui.screens.project.ProjectScreen``).
 """
 
 import asyncio
 import logging
-import math
 import signal
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,14 +35,15 @@ from tui.instrument.archive import ArchiveUnavailable
 from tui.instrument.owners import OWNER, SCREEN
 from tui.instrument.printable import printable, printable_line
 from tui.leaving import end_by
+from tui.lessons.patterns import Pattern
 from tui.ui.commands import binding_commands
 from tui.ui.desk import RunDesk, show_error
 from tui.ui.eventlog import EventLogHandler
-from tui.ui.messages import (
-    ReplayRequested,
-    RunRequested,
-)
+from tui.ui.messages import AuditRequested, ReplayRequested, RunRequested
+from tui.ui.saving import SessionSaver
+from tui.ui.screens.live import LiveScreen
 from tui.ui.screens.main import MainScreen
+from tui.ui.screens.project import ProjectScreen
 from tui.ui.themes import LOOPBEAT_THEMES, PALETTES
 
 STATS_SECONDS = 0.5
@@ -49,10 +52,15 @@ the stretch of time the graphs show, no more."""
 
 
 class LoopbeatApp(App[None]):
-    """Fire fetch patterns at an in-process Django app and watch the loop.
+    """Fire requests at an in-process Django project and watch the loop.
 
     Args:
-        target: the project to run against (the demo, already checked).
+        target: the project to run against (the demo, or the user's; checked).
+        catalog: the demo's patterns, for the demo only: its screen is built
+            on them (keys, code, lessons). None: the target is a project of
+            the user's, shown by its routes.
+        pinned: a project's paths for the number keys (``--url``), in order.
+        allow_writes: a project's methods that write may be sent (POST...).
         interval: heartbeat tick interval in seconds.
         burst: how many concurrent requests a burst fires.
         latency_ms: the simulated latency runs start with (``+``/``-``).
@@ -88,6 +96,9 @@ class LoopbeatApp(App[None]):
         self,
         target: Target,
         *,
+        catalog: Sequence[Pattern] | None = None,
+        pinned: tuple[RunSpec, ...] = (),
+        allow_writes: bool = False,
         interval: float = 0.005,
         burst: int = 5,
         latency_ms: float = 0.0,
@@ -124,16 +135,23 @@ class LoopbeatApp(App[None]):
             on_trouble=self._engine_trouble,
         )
         self.set_reactive(LoopbeatApp.latency_ms, self.bench.latency_ms)
-        self.main = MainScreen(
+        screen = (
+            partial(MainScreen, tour_path=tour_path)
+            if catalog is not None
+            else partial(
+                ProjectScreen, target=target, pinned=pinned, allow_writes=allow_writes
+            )
+        )
+        self.main: LiveScreen = screen(
             burst=burst,
             large=large,
             live=live,
-            tour_path=tour_path,
             clock=clock,
             stamp=stamp,
             keep_event=self.bench.record.events.add,
         )
-        self.desk = RunDesk(self, self.bench, self.main)
+        self.desk = RunDesk(self, self.bench, self.main, allow_writes=allow_writes)
+        self.saver = SessionSaver(self, self.bench, export_dir, self.log_event)
 
     def get_default_screen(self) -> Screen:
         return self.main
@@ -189,13 +207,14 @@ class LoopbeatApp(App[None]):
             self.call_after_refresh(self.exit, None, 2)
             return
         assert self.bench.monitor is not None
+        # A project's Django is set up before the app starts, so the bench
+        # can be up before the screen has mounted what it feeds.
+        await self.main.wait_mounted()
         monitor = self.bench.monitor
         # Stalls as they end; the ticks in bulk, as each frame is drawn.
         monitor.subscribe(self.main.show_loop_item, samples=False)
         panel = self.main.heartbeat
-        panel.take_ticks_from(
-            lambda since: monitor.samples(since=math.nextafter(since, math.inf))
-        )
+        panel.take_ticks_from(monitor.samples)
         # Driven by the panel it updates, so it stops when the panel is removed
         # (an app timer kept firing while Textual tore the screen down).
         self.main.heartbeat.update_figures_every(
@@ -205,7 +224,8 @@ class LoopbeatApp(App[None]):
             ),
         )
         self._announce_ready()
-        if self.start_tour:
+        self.main.engine_ready()
+        if self.start_tour and isinstance(self.main, MainScreen):
             self.main.action_tour()
         if self.CHECK_NOISE:
             self.run_worker(
@@ -247,15 +267,18 @@ class LoopbeatApp(App[None]):
         # what the room needs to read the figures.
         keys = self.bench.latency_ms
         presented = self.main.presented_latency
+        version = self.bench.django_version
+        if isinstance(self.main, ProjectScreen):
+            # No lessons set their own latency here; 110 columns hold it all.
+            self.sub_title = f"latency {keys:g} ms · {self.main.about(version)}"
+            return
         if presented is None or presented[0] == keys:
             latency = f"simulated latency {keys:g} ms"
         else:
             step, whose = presented
             latency = f"simulated latency {step:g} ms for {whose}, {keys:g} for keys"
-        self.sub_title = (
-            f"{latency} · Django {self.bench.django_version} · "
-            f"{printable_line(self.bench.target.label)}"
-        )
+        label = printable_line(self.bench.target.label)
+        self.sub_title = f"{latency} · Django {version} · {label}"
 
     def notify(
         self,
@@ -313,6 +336,11 @@ class LoopbeatApp(App[None]):
         """
         return self.desk.request(specs, reply_to, token)
 
+    @on(AuditRequested)
+    def _audit_requested(self, message: AuditRequested) -> None:
+        message.stop()
+        self.desk.audit(message.spec, message.reply_to)
+
     @on(ReplayRequested)
     def _replay_requested(self, message: ReplayRequested) -> None:
         message.stop()
@@ -360,37 +388,11 @@ class LoopbeatApp(App[None]):
 
     def action_export(self) -> None:
         """Write the session as JSON, CSV and a Chrome trace (in a thread)."""
-        from tui.output.session_files import export_files
-
-        writing = export_files(self.bench, self.export_dir)
-        self.run_worker(self._write(writing, "export"), exit_on_error=False)
+        self.saver.export()
 
     def action_screenshot_svg(self) -> None:
         """Save the screen as an SVG file in the export directory."""
-        from tui.output.session_files import save_screenshot
-
-        writing = save_screenshot(self.export_screenshot(), self.export_dir)
-        self.run_worker(self._write(writing, "screenshot"), exit_on_error=False)
-
-    async def _write(self, writing: Awaitable[list[Path]], what: str) -> None:
-        from tui.output.session_files import ExportError
-
-        try:
-            paths = await writing
-        except ExportError as error:
-            self._error(str(error), what)
-            return
-        names = ", ".join(path.name for path in paths)
-        # Said with the paths: the files hold less than the whole session.
-        partial = (
-            f" (the last {self.bench.window:g} s only: the session's record on "
-            "disk was lost)"
-            if what == "export" and self.bench.record.lost
-            else ""
-        )
-        said = f"wrote {names} to {paths[0].parent}{partial}"
-        self.log_event(f"{what}: {said}")
-        self.notify(said, title=what, timeout=4, markup=False)
+        self.saver.screenshot()
 
     def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)

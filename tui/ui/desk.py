@@ -4,10 +4,14 @@ Owned by the app, which alone decides: a key, the tour or the quiz asks
 (``RunRequested``), the desk takes room from the bench at once, runs the
 specs in a worker, puts them on the screen as they start and finish, and
 answers the asker (``RunsFinished``). A run that fails becomes an error row
-and a notice, never an exit.
+and a notice, never an exit. Methods that write (POST, ...) are refused
+unless writes were allowed. The middleware audit (``AuditRequested``) runs
+here too, alone: its runs are the bench's unrecorded ones, never numbered or
+kept as the presenter's, and runs asked for meanwhile are refused.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from textual.app import App
 from textual.message_pump import MessagePump
@@ -15,10 +19,11 @@ from textual.notifications import Notification, Notify
 
 from tui.engine.bench import Bench
 from tui.engine.reservation import Reservation, RunRefused
+from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
 from tui.instrument.printable import printable
-from tui.ui.messages import RunsFinished, RunsProgress
-from tui.ui.screens.main import MainScreen
+from tui.ui.messages import AuditFinished, AuditProgress, RunsFinished, RunsProgress
+from tui.ui.screens.live import LiveScreen
 
 
 def show_error(app: App, problem: str, title: str) -> None:
@@ -64,11 +69,16 @@ class RefusalNotice:
 class RunDesk:
     """Takes run requests for ``app``, on ``bench``, shown on ``screen``."""
 
-    def __init__(self, app: App, bench: Bench, screen: MainScreen) -> None:
+    def __init__(
+        self, app: App, bench: Bench, screen: LiveScreen, *, allow_writes: bool = False
+    ) -> None:
         self.app = app
         self.bench = bench
         self.screen = screen
+        self.allow_writes = allow_writes
         self.refusals = RefusalNotice(app)
+        self.auditing = False
+        """True while the middleware audit measures: it runs alone."""
 
     def request(
         self,
@@ -84,6 +94,7 @@ class RunDesk:
         carrying ``token``, and a ``RunsProgress`` as each run starts.
         """
         try:
+            self._check(specs)
             reservation = self.bench.reserve(specs)
         except RunRefused as refusal:
             self.refusals.say(str(refusal))
@@ -122,3 +133,91 @@ class RunDesk:
             reply_to.post_message(
                 RunsFinished(tuple(batch.results), batch.problem, token)
             )
+
+    def _check(self, specs: Sequence[RunSpec]) -> None:
+        """Refuse what this desk never sends, or not now.
+
+        Raises:
+            RunRefused: a method that writes while writes are not allowed,
+                or the middleware audit is measuring.
+        """
+        writes = [spec for spec in specs if spec.writes]
+        if writes and not self.allow_writes:
+            raise RunRefused(
+                f"{writes[0].method} is not sent: only GET and HEAD unless "
+                "loopbeat is started with --allow-writes"
+            )
+        if self.auditing:
+            raise RunRefused(
+                "the middleware audit is measuring: runs wait until it is done"
+            )
+
+    def audit(self, spec: RunSpec, reply_to: MessagePump) -> bool:
+        """Measure the project's middleware on ``spec``'s request, in a worker.
+
+        ``reply_to`` gets ``AuditProgress`` as the runs go and one
+        ``AuditFinished``. Refused (said in the answer) before the bench is
+        ready, while it is already measuring, or while runs are in flight:
+        the audit compares medians, so it measures alone.
+        """
+        reason = None
+        if not self.bench.ready:
+            reason = "still starting up; try again in a moment"
+        elif self.auditing:
+            reason = "the middleware audit is already measuring"
+        elif self.bench.runs_in_flight:
+            reason = "runs are in flight: the audit measures alone, once they end"
+        elif any(w.name == "noise check" and w.is_running for w in self.app.workers):
+            reason = "the noise check is listening to the machine: try in a moment"
+        if reason is not None:
+            reply_to.post_message(AuditFinished(problem=reason))
+            return False
+        self.auditing = True
+        self.screen.heartbeat.busy = True  # drawn as often as for a run
+        self.app.run_worker(
+            self._audit(spec, reply_to),
+            name="middleware audit",
+            group="audit",
+            exit_on_error=False,
+        )
+        return True
+
+    async def _audit(self, spec: RunSpec, reply_to: MessagePump) -> None:
+        from tui.engine.audit import AUDIT_RUNS, audit
+        from tui.engine.middleware import BROKEN, project_middleware
+        from tui.engine.wrapper import RecordingApp
+
+        try:
+            classes = tuple(project_middleware())
+            measured = sum(m.kind != BROKEN for m in classes)
+            total = 1 + AUDIT_RUNS * (1 + measured)
+            done = 0
+            reply_to.post_message(AuditProgress(done, total, classes))
+
+            async def run(each: RunSpec, app: Any) -> RunResult:
+                nonlocal done
+                result = await self.bench.run_unrecorded(each, app)
+                done += 1
+                reply_to.post_message(AuditProgress(done, total, classes))
+                return result
+
+            # Once first: a path that does not answer has nothing to compare.
+            first = await run(RunSpec(spec.path, 1, spec.latency_ms, spec.method), None)
+            if first.error or first.status >= 400:
+                why = (first.error or f"HTTP {first.status}").splitlines()[0]
+                reply_to.post_message(
+                    AuditFinished(
+                        problem=f"{spec.label} answered {why}: the audit needs a "
+                        "path that answers"
+                    )
+                )
+                return
+            costs = await audit(classes, spec, run, RecordingApp)
+            reply_to.post_message(AuditFinished(tuple(costs)))
+        except Exception as error:  # said in the panel, never an exit
+            reply_to.post_message(
+                AuditFinished(problem=f"{type(error).__name__}: {error}")
+            )
+        finally:
+            self.auditing = False
+            self.screen.heartbeat.busy = self.bench.runs_in_flight > 0

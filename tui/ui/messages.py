@@ -6,6 +6,7 @@ when, is decided in one place.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -13,6 +14,10 @@ from textual.message_pump import MessagePump
 from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
 from tui.lessons.patterns import Pattern
+
+if TYPE_CHECKING:
+    from tui.engine.audit import MiddlewareCost
+    from tui.engine.middleware import MiddlewareClass
 
 
 @dataclass
@@ -79,3 +84,30 @@ class PatternShown(Message):
     presenter's own, as ``+`` and ``-`` set it."""
     latency_of: str = "this step"
     """Whose latency it is, for the header: "this step", "this pair"."""
+
+
+@dataclass
+class AuditRequested(Message):
+    """Please measure the project's middleware on ``spec``'s request."""
+
+    spec: RunSpec
+    reply_to: MessagePump
+    """Who gets ``AuditProgress`` and ``AuditFinished``."""
+
+
+@dataclass
+class AuditProgress(Message, bubble=False):
+    """The audit's runs so far: ``done`` of ``total`` (sent to the asker)."""
+
+    done: int
+    total: int
+    classes: tuple["MiddlewareClass", ...] = ()
+    """The project's classes, in order, as their code says Django runs them."""
+
+
+@dataclass
+class AuditFinished(Message, bubble=False):
+    """The audit's answer: each class's cost, or why there is none."""
+
+    costs: tuple["MiddlewareCost", ...] = ()
+    problem: str | None = None

@@ -132,10 +132,11 @@ class HeartbeatPanel(Vertical):
     def take_ticks_from(self, read: Callable[[float], Iterable[Sample]]) -> None:
         """Take the heartbeat's ticks from ``read(since)`` at every frame.
 
-        ``read`` gives the ticks taken after ``since``, oldest first. Read in
-        bulk as a frame is drawn, the graph gets them no later than it shows
-        them, and the loop is spared a call into the screen at every tick
-        (200 a second at the 5 ms interval).
+        ``read`` gives the ticks taken at ``since`` or later, oldest first
+        (``LoopMonitor.samples``); the panel asks from just after the last
+        tick it took. Read in bulk as a frame is drawn, the graph gets them
+        no later than it shows them, and the loop is spared a call into the
+        screen at every tick (200 a second at the 5 ms interval).
         """
         self._ticks = read
 
@@ -168,7 +169,7 @@ class HeartbeatPanel(Vertical):
             # longer at once. Its repaint still lands in the next frame.
             self.call_later(self._figures)
         if self._ticks is not None:
-            for sample in self._ticks(self._ticks_seen):
+            for sample in self._ticks(math.nextafter(self._ticks_seen, math.inf)):
                 self.record_lag(sample.t, sample.lag)
                 self._ticks_seen = sample.t
         self.query_one(Pulse).advance()

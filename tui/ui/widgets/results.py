@@ -98,9 +98,17 @@ class ResultsTable(Widget, can_focus=False):
     The first line is the header, then as many of the newest runs as fit.
     """
 
-    def __init__(self, *, id: str | None = None, max_rows: int = 500) -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        max_rows: int = 500,
+        label_heading: str = "pattern",
+    ) -> None:
         super().__init__(id=id)
         self.max_rows = max_rows
+        self.label_heading = label_heading
+        """The heading over the runs' names: ``pattern``, or ``path``."""
         self._rows: OrderedDict[int, dict[str, Text]] = OrderedDict()
         self._strips: dict[tuple[int, int], Strip] = {}
         self._fit: dict[str, int] = {}
@@ -254,6 +262,7 @@ class ResultsTable(Widget, can_focus=False):
         width = self.size.width
         if y == 0:
             header = {name: Text(name, style="bold") for name, _ in COLUMNS}
+            header["pattern"] = Text(self.label_heading, style="bold")
             return self._line(header, width).apply_style(Style(bold=True))
         index = y - 1 + self._first_shown
         if index >= len(self._rows):
