@@ -27,7 +27,7 @@ sys.path.insert(0, sys.argv[1])
 from tui.engine.runs import RunSpec
 from tui.instrument.loopstats import Sample
 from tui.lessons.demo import demo_target
-from tui.lessons.patterns import find
+from tui.lessons.patterns import PATTERNS, find
 from tui.ui.app import LoopbeatApp
 
 db, minutes, exports = Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
@@ -75,7 +75,8 @@ async def pilot(p):
     out.write_text(json.dumps(rows))
     app.exit()
 
-LoopbeatApp(demo_target(db), export_dir=export_dir).run(auto_pilot=pilot)
+app = LoopbeatApp(demo_target(db), catalog=PATTERNS, export_dir=export_dir)
+app.run(auto_pilot=pilot)
 """
 
 

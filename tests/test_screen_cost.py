@@ -14,7 +14,7 @@ from tests.factories import make_result
 from tests.test_app import started
 from tui.engine.runs import RunSpec
 from tui.lessons.demo import demo_target
-from tui.lessons.patterns import find
+from tui.lessons.patterns import PATTERNS, find
 from tui.ui.app import LoopbeatApp
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets import heartbeat_panel
@@ -35,7 +35,7 @@ async def test_the_loop_hands_the_screen_its_ticks_in_bulk(
         real(self, item)  # type: ignore[arg-type]
 
     monkeypatch.setattr(MainScreen, "show_loop_item", counted)
-    app = LoopbeatApp(demo_target(demo_db))
+    app = LoopbeatApp(demo_target(demo_db), catalog=PATTERNS)
     async with started(app):
         await asyncio.sleep(1.0)  # about 200 ticks at the 5 ms interval
         assert app.bench.monitor is not None
@@ -51,7 +51,9 @@ async def test_the_figures_are_recomputed_less_often_between_runs(
     demo_db: Path,
 ) -> None:
     now = [100.0]
-    app = LoopbeatApp(demo_target(demo_db), live=False, clock=lambda: now[0])
+    app = LoopbeatApp(
+        demo_target(demo_db), catalog=PATTERNS, live=False, clock=lambda: now[0]
+    )
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         panel = app.query_one(HeartbeatPanel)
@@ -84,7 +86,9 @@ async def test_the_figures_are_recomputed_less_often_between_runs(
 async def test_a_run_that_moves_nothing_repaints_only_its_own_lines(
     demo_db: Path,
 ) -> None:
-    app = LoopbeatApp(demo_target(demo_db), live=False, stamp=lambda: "12:00:00")
+    app = LoopbeatApp(
+        demo_target(demo_db), catalog=PATTERNS, live=False, stamp=lambda: "12:00:00"
+    )
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         table, log = app.query_one(ResultsTable), app.query_one(EventLog)

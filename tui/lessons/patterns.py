@@ -7,10 +7,10 @@ compared across backends.
 """
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from tui.lessons import native_patterns, orm_patterns
 from tui.lessons.pattern import VIEWS_FILE, Pattern, view_source, views_line
@@ -42,8 +42,9 @@ VENDORS = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL"}
 
 
 @dataclass(frozen=True)
-class Catalog:
-    """The patterns a backend's demo offers, in the order of their keys."""
+class Catalog(Sequence[Pattern]):
+    """The patterns a backend's demo offers, in the order of their keys: a
+    sequence of them, which also finds one by name."""
 
     backend: str
     """``sqlite`` or ``postgresql`` (Django's ``connection.vendor``)."""
@@ -60,9 +61,12 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.patterns)
 
-    def index(self, pattern: Pattern) -> int:
-        """Where ``pattern`` is in the list."""
-        return self.patterns.index(pattern)
+    @overload
+    def __getitem__(self, index: int) -> Pattern: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Pattern, ...]: ...
+    def __getitem__(self, index: int | slice) -> Pattern | tuple[Pattern, ...]:
+        return self.patterns[index]
 
     def rebind(self, spec: "RunSpec") -> "RunSpec":
         """``spec`` with its pattern taken from this catalog (the names are
@@ -110,8 +114,8 @@ def catalog(backend: str = SQLITE) -> Catalog:
     )
 
 
-PATTERNS: tuple[Pattern, ...] = catalog(SQLITE).patterns
-"""The SQLite catalog's patterns: the demo's default database."""
+PATTERNS: Catalog = catalog(SQLITE)
+"""The SQLite catalog: the demo's default database."""
 
 
 def pattern_of(spec: "RunSpec") -> Pattern | None:

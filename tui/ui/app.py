@@ -35,14 +35,14 @@ from tui.instrument.archive import ArchiveUnavailable
 from tui.instrument.owners import OWNER, SCREEN
 from tui.instrument.printable import printable, printable_line
 from tui.leaving import end_by
-from tui.lessons.patterns import Pattern
+from tui.lessons.patterns import Catalog
 from tui.ui.commands import binding_commands
 from tui.ui.desk import RunDesk, show_error
 from tui.ui.eventlog import EventLogHandler
 from tui.ui.messages import AuditRequested, ReplayRequested, RunRequested
 from tui.ui.saving import SessionSaver
 from tui.ui.screens.live import LiveScreen
-from tui.ui.screens.main import MainScreen
+from tui.ui.screens.main import MainScreen, demo_screen
 from tui.ui.screens.project import ProjectScreen
 from tui.ui.themes import LOOPBEAT_THEMES, PALETTES
 
@@ -96,7 +96,7 @@ class LoopbeatApp(App[None]):
         self,
         target: Target,
         *,
-        catalog: Sequence[Pattern] | None = None,
+        catalog: Catalog | None = None,
         pinned: tuple[RunSpec, ...] = (),
         allow_writes: bool = False,
         interval: float = 0.005,
@@ -136,7 +136,7 @@ class LoopbeatApp(App[None]):
         )
         self.set_reactive(LoopbeatApp.latency_ms, self.bench.latency_ms)
         screen = (
-            partial(MainScreen, tour_path=tour_path)
+            partial(demo_screen(catalog), tour_path=tour_path)
             if catalog is not None
             else partial(
                 ProjectScreen, target=target, pinned=pinned, allow_writes=allow_writes

@@ -259,9 +259,15 @@ class LiveScreen(Screen[None]):
         """The presenter panel of ``kind`` if it was ever opened."""
         return self.stage.panel(kind)
 
-    def open_presenter(self, kind: type[PanelT], *, detour: bool = False) -> PanelT:
+    def open_presenter(
+        self,
+        kind: type[PanelT],
+        *,
+        detour: bool = False,
+        make: Callable[[], PanelT] | None = None,
+    ) -> PanelT:
         """Show a presenter panel in front (see ``tui.ui.screens.stage``)."""
-        return self.stage.open(kind, detour=detour)
+        return self.stage.open(kind, detour=detour, make=make)
 
     def leave_presenter(self) -> None:
         """The panel in front is done: back to the lesson it interrupted, if any."""

@@ -7,6 +7,7 @@ quiz and head to head. It decides nothing about running.
 
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,7 +18,7 @@ from textual.widgets import OptionList
 
 from tui.engine.client import RunResult
 from tui.engine.runs import RunSpec
-from tui.lessons.patterns import PATTERNS, Pattern, find, views_line
+from tui.lessons.patterns import PATTERNS, Catalog, Pattern
 from tui.ui.messages import PatternShown, RunRequested
 from tui.ui.screens.live import (
     BLANK,
@@ -42,16 +43,25 @@ if TYPE_CHECKING:
     from tui.ui.screens.help import Section
 
 
+def pattern_bindings(patterns: Catalog) -> list[BindingType]:
+    """A key for each pattern of ``patterns``, described by its own title."""
+    return [
+        Binding(p.key, f"run('{p.name}')", p.title, show=False, tooltip=p.url)
+        for p in patterns
+    ]
+
+
 class MainScreen(LiveScreen):
-    """Everything a presenter needs on one screen."""
+    """Everything a presenter needs on one screen, for the SQLite catalog;
+    ``demo_screen`` gives the screen for another backend's."""
+
+    catalog: ClassVar[Catalog] = PATTERNS
+    """The patterns the keys fire, the list shows and the lessons run."""
 
     # In the footer's order: what a presenter needs most first, and Quit
     # early, so narrow terminals show it too. "app." actions are the app's.
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(
-            Binding(p.key, f"run('{p.name}')", p.title, show=False, tooltip=p.url)
-            for p in PATTERNS
-        ),
+        *pattern_bindings(PATTERNS),
         Binding("enter", "run_selected", "Run selected", show=False),
         Binding("b", "burst", "Burst", tooltip="the selected pattern, concurrently"),
         LATENCY_UP,
@@ -98,7 +108,7 @@ class MainScreen(LiveScreen):
         self.tour_path = tour_path
 
     def compose_left(self) -> ComposeResult:
-        yield PatternList(id="patterns")
+        yield PatternList(self.catalog, id="patterns")
         yield Explanation(id="explanation")
 
     def mounted(self) -> None:
@@ -123,9 +133,16 @@ class MainScreen(LiveScreen):
         """If the run's pattern's code is on screen, the line its worst stall
         named is highlighted there."""
         worst = worst_stall(result)
-        line = views_line(worst.location) if worst is not None else None
-        if line is not None and self._shown is result.spec.pattern:
-            self.query_one(SourceView).show(result.spec.pattern, line)
+        pattern = result.spec.pattern
+        if (
+            worst is None
+            or pattern is not self._shown
+            or not isinstance(pattern, Pattern)
+        ):
+            return
+        line = pattern.line_of(worst.location)
+        if line is not None:
+            self.query_one(SourceView).show(pattern, line)
 
     # --- keys ----------------------------------------------------------------------
 
@@ -139,7 +156,7 @@ class MainScreen(LiveScreen):
 
     @on(OptionList.OptionHighlighted, "#patterns")
     def _pattern_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.show_pattern(find(event.option.id or ""))
+        self.show_pattern(self.catalog.find(event.option.id or ""))
 
     @on(PatternShown)
     def _pattern_shown(self, message: PatternShown) -> None:
@@ -154,11 +171,12 @@ class MainScreen(LiveScreen):
 
     @on(OptionList.OptionSelected, "#patterns")
     def _pattern_selected(self, event: OptionList.OptionSelected) -> None:
-        self.post_message(RunRequested((RunSpec.of(find(event.option.id or "")),)))
+        pattern = self.catalog.find(event.option.id or "")
+        self.post_message(RunRequested((RunSpec.of(pattern),)))
 
     def action_run(self, name: str) -> None:
         """Select and run the pattern called ``name``."""
-        pattern = find(name)
+        pattern = self.catalog.find(name)
         self.pattern_list.select_pattern(pattern)
         self.post_message(RunRequested((RunSpec.of(pattern),)))
 
@@ -178,25 +196,52 @@ class MainScreen(LiveScreen):
         from tui.lessons.tour import Tour, TourError, load_tour
         from tui.ui.widgets.tour_panel import TourPanel
 
+        backend = self.catalog.backend
         panel = self.presenter(TourPanel)
         if panel is not None and panel.tour is not None:
             self.open_presenter(TourPanel).resume()
             return
         try:
-            tour = Tour(load_tour(self.tour_path))
+            tour = Tour(load_tour(self.tour_path, backend))
         except TourError as error:
             self.notify(str(error), title="tour", severity="error", markup=False)
             return
-        self.open_presenter(TourPanel).start(tour)
+        self.open_presenter(TourPanel, make=lambda: TourPanel(backend=backend)).start(
+            tour
+        )
 
     def action_quiz(self) -> None:
         """Open the predict-then-run quiz where it was left."""
+        from tui.lessons.questions import questions_for
         from tui.ui.widgets.quiz_panel import QuizPanel
 
-        self.open_presenter(QuizPanel).resume()
+        questions = questions_for(self.catalog.backend)
+        self.open_presenter(QuizPanel, make=lambda: QuizPanel(questions)).resume()
 
     def action_versus(self) -> None:
         """Open the head-to-head view: two patterns, one scale."""
+        from tui.lessons.versus import pairs_for
         from tui.ui.widgets.versus_panel import VersusPanel
 
-        self.open_presenter(VersusPanel, detour=True).resume()
+        pairs = pairs_for(self.catalog.backend)
+        self.open_presenter(
+            VersusPanel, detour=True, make=lambda: VersusPanel(pairs)
+        ).resume()
+
+
+@cache
+def demo_screen(patterns: Catalog) -> type[MainScreen]:
+    """The demo's screen for ``patterns``: the same screen, its keys
+    described by that catalog's titles (on PostgreSQL, psycopg's)."""
+    if patterns is MainScreen.catalog:
+        return MainScreen
+    rest = [b for b in MainScreen.BINDINGS if not _fires_a_pattern(b)]
+    return type(
+        f"MainScreen_{patterns.backend}",
+        (MainScreen,),
+        {"catalog": patterns, "BINDINGS": [*pattern_bindings(patterns), *rest]},
+    )
+
+
+def _fires_a_pattern(binding: BindingType) -> bool:
+    return isinstance(binding, Binding) and binding.action.startswith("run('")

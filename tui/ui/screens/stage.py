@@ -39,8 +39,15 @@ class Stage:
         """The presenter panel shown now, if any."""
         return next((p for p in self.screen.query(".presenter") if p.display), None)
 
-    def open(self, kind: type[PanelT], *, detour: bool = False) -> PanelT:
-        """Show the panel of ``kind`` in front, mounting it on first use."""
+    def open(
+        self,
+        kind: type[PanelT],
+        *,
+        detour: bool = False,
+        make: Callable[[], PanelT] | None = None,
+    ) -> PanelT:
+        """Show the panel of ``kind`` in front, mounting it on first use
+        (made by ``make``, else ``kind()``)."""
         front = self.in_front()
         if not detour:
             self.lesson = None
@@ -49,7 +56,7 @@ class Stage:
         self._hide()
         panel = self.panel(kind)
         if panel is None:
-            panel = kind()
+            panel = kind() if make is None else make()
             self.screen.mount(panel)
         self._show(panel)
         return panel

@@ -4,7 +4,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.lessons.patterns import PATTERNS, Pattern
+from tui.lessons.patterns import Catalog, Pattern
 
 
 def pattern_prompt(pattern: Pattern) -> Text:
@@ -24,16 +24,17 @@ def pattern_prompt(pattern: Pattern) -> Text:
 class PatternList(OptionList):
     """Every pattern of the catalog; highlighting one shows its code."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, patterns: Catalog, *, id: str | None = None) -> None:
         super().__init__(
-            *(Option(pattern_prompt(p), id=p.name) for p in PATTERNS), id=id
+            *(Option(pattern_prompt(p), id=p.name) for p in patterns), id=id
         )
+        self.patterns = patterns
 
     @property
     def selected_pattern(self) -> Pattern:
         """The highlighted pattern (the first one if none is)."""
-        return PATTERNS[self.highlighted or 0]
+        return self.patterns.patterns[self.highlighted or 0]
 
     def select_pattern(self, pattern: Pattern) -> None:
-        """Move the highlight to ``pattern``."""
-        self.highlighted = PATTERNS.index(pattern)
+        """Move the highlight to ``pattern`` (or its namesake in this catalog)."""
+        self.highlighted = self.patterns.index(self.patterns.find(pattern.name))

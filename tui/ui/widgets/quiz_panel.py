@@ -1,5 +1,6 @@
 """Predict, then run: the room votes, the experiment answers, live."""
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -60,9 +61,13 @@ class QuizPanel(Static, can_focus=True):
         Binding("escape", "leave", "Leave quiz"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, questions: Sequence[Question] = QUESTIONS, *, id: str | None = None
+    ) -> None:
+        """``questions``: the quiz for the demo's database (``questions_for``)."""
         super().__init__(id=id, classes="presenter")
-        self.session = QuizSession(QUESTIONS)
+        self.questions = tuple(questions)
+        self.session = QuizSession(self.questions)
         self._asked: object | None = None
         """The token of the request in flight."""
         self._progress = ""
@@ -86,7 +91,7 @@ class QuizPanel(Static, can_focus=True):
         Runs still in flight for the old session are forgotten: their answer
         is not taken for the new first question.
         """
-        self.session = QuizSession(QUESTIONS)
+        self.session = QuizSession(self.questions)
         self._asked = None
         self.show_round()
 

@@ -7,7 +7,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from tui.lessons.patterns import pattern_of
+from tui.lessons.patterns import SQLITE, pattern_of
 from tui.lessons.tour import Tour, TourAction
 from tui.ui.messages import (
     BlankScreen,
@@ -44,8 +44,10 @@ class TourPanel(Static, can_focus=True):
         Binding("escape", "leave", "Leave tour"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, backend: str = SQLITE, id: str | None = None) -> None:
+        """``backend``: whose steps the script's restart reads (``load_tour``)."""
         super().__init__(id=id, classes="presenter")
+        self.backend = backend
         self.tour: Tour | None = None
         self._done = False
         self._asked: tuple[object, int] | None = None
@@ -143,7 +145,7 @@ class TourPanel(Static, can_focus=True):
             return
         path = getattr(self.screen, "tour_path", None)
         try:
-            steps = load_tour(path)
+            steps = load_tour(path, self.backend)
         except TourError as error:
             self.notify(str(error), title="tour", severity="error", markup=False)
             return

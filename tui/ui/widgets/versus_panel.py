@@ -8,6 +8,7 @@ with the measured value beside it, and the wall times in big digits, so the
 back of the room sees which is bigger and by how much.
 """
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -142,8 +143,10 @@ class VersusPanel(Vertical, can_focus=True):
         Binding("escape", "leave", "Leave"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, pairs: Sequence[Pair] = PAIRS, *, id: str | None = None) -> None:
+        """``pairs``: head to head for the demo's database (``pairs_for``)."""
         super().__init__(id=id, classes="presenter")
+        self.pairs = tuple(pairs)
         self.pair = 0
         self.results: tuple[RunResult, ...] = ()
         self._asked: object | None = None
@@ -172,7 +175,7 @@ class VersusPanel(Vertical, can_focus=True):
     @property
     def current(self) -> Pair:
         """The pair shown now."""
-        return PAIRS[self.pair]
+        return self.pairs[self.pair]
 
     @property
     def specs(self) -> tuple[RunSpec, RunSpec]:
@@ -193,7 +196,7 @@ class VersusPanel(Vertical, can_focus=True):
     def _change_pair(self, pair: int) -> None:
         if self.running:
             return
-        self.pair = pair % len(PAIRS)
+        self.pair = pair % len(self.pairs)
         self.results = ()
         self._announce()
         self.redraw()
@@ -210,7 +213,7 @@ class VersusPanel(Vertical, can_focus=True):
             return
         pair = self.current
         self.border_title = (
-            f"head to head · pair {self.pair + 1} of {len(PAIRS)} · "
+            f"head to head · pair {self.pair + 1} of {len(self.pairs)} · "
             f"latency {pair.latency_ms:g} ms per query"
         )
         results: tuple[RunResult | None, RunResult | None]
