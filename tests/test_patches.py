@@ -17,6 +17,7 @@ PATCHED_WHILE_RUNNING = (
     "psycopg AsyncCursor.execute",
     "psycopg AsyncServerCursor.fetchmany",
     "psycopg ServerCursor.fetchmany",
+    "psycopg AsyncConnection.wait",
     "connection_created receivers",
     "got_request_exception receivers",
     "loop exception handler",
