@@ -48,15 +48,12 @@ async def native_driver(request: HttpRequest) -> JsonResponse:
 
 
 async def native_chunked(request: HttpRequest) -> JsonResponse:
-    """A server-side cursor, 2,000 rows a FETCH: short slices of decoding."""
+    """psycopg's stream(): the rows 2,000 at a time as the server sends them."""
     count = 0
-    async with (
-        await AsyncConnection.connect(**connect_params()) as conn,
-        conn.cursor(name="books", withhold=True) as cursor,
-    ):
-        await cursor.execute(BOOKS)
-        while rows := await cursor.fetchmany(2000):
-            count += len(rows)
+    async with await AsyncConnection.connect(**connect_params()) as conn:
+        cursor = conn.cursor()
+        async for _book in cursor.stream(BOOKS, size=2000):
+            count += 1
     return JsonResponse({"rows": count})
 
 

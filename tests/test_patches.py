@@ -18,6 +18,7 @@ PATCHED_WHILE_RUNNING = (
     "psycopg AsyncCursor.execute",
     "psycopg AsyncServerCursor.fetchmany",
     "psycopg ServerCursor.fetchmany",
+    "psycopg AsyncConnection.wait",
     "connection_created receivers",
     "got_request_exception receivers",
     "loop exception handler",

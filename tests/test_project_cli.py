@@ -8,6 +8,7 @@ injected, so an outcome never depends on what else the machine is doing.
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,7 +68,10 @@ def test_a_view_that_blocks_past_the_budget_fails_naming_its_line(mysite_db, tmp
         str(report),
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "over: /report/: blocked 120 ms at blog/views.py:" in result.stdout
+    # time.sleep(0.12), measured: a loaded machine adds a millisecond or more.
+    assert re.search(
+        r"over: /report/: blocked 1[23]\d ms at blog/views.py:", result.stdout
+    )
     assert "in slow_report (budget 50 ms)" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     data = json.loads(report.read_text())
@@ -176,3 +180,13 @@ def test_a_redirect_is_its_own_verdict_and_login_is_said(mysite_db):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "redirected to /" in result.stdout
     assert "redirected to /accounts/login/?next=/dashboard/: login" in result.stdout
+
+
+def test_a_projects_option_in_its_directory_needs_no_settings(mysite_db) -> None:
+    # As a new user first tries it: --urls where manage.py is, no --settings.
+    result = loopbeat(mysite_db, "--headless", "--urls", "/health/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "mysite.settings" in result.stdout and "/health/" in result.stdout
+    elsewhere = loopbeat(mysite_db, "--headless", "--urls", "/", cwd=ROOT)
+    assert elsewhere.returncode == 2  # no manage.py at loopbeat's own root
+    assert "--urls needs your project" in elsewhere.stderr

@@ -53,7 +53,7 @@ async def test_the_json_export_holds_the_events_log_with_times(
         result = await run_and_wait(pilot, "1")  # time.sleep(0.1): a stall line
         # The stall's line reaches the log once it is explained: wait for it
         # (generously, so a loaded machine is not a failure).
-        for _ in range(100):
+        for _ in range(200):
             lines = app.main.events.lines
             if any(line.split(" ", 1)[1].startswith("blocked ") for line in lines):
                 break
@@ -66,7 +66,9 @@ async def test_the_json_export_holds_the_events_log_with_times(
     # Every line the panel showed, in order, without its clock stamp.
     assert [line.split(" ", 1)[1] for line in shown] == texts[: len(shown)]
     assert any(t.startswith(f"#{result.number} sleep-block: blocked") for t in texts)
-    assert any(t.startswith("blocked ") and "views.py" in t for t in texts)
+    # The stall's own line, as shown (where it was is the stall tests' part: a
+    # watchdog that a loaded machine woke late can only give its length).
+    assert any(t.startswith("blocked ") for t in texts)
     times = [event["t"] for event in events]
     assert times == sorted(times)
     assert result.started - 60 < times[0] <= result.started  # perf_counter, too

@@ -43,18 +43,18 @@ from tui.instrument.causes import RunCauses
         (
             make_causes(wall=0.1, working=0.011, longest_demo=0.0096),
             KEPT_BEATING,
-            "kept beating: demo held it ≤ 9.6 ms",
+            "kept beating: its code held it ≤ 9.6 ms",
         ),
         (
             make_causes(wall=0.1),
             KEPT_BEATING,
-            "kept beating: demo held it < 2.0 ms",
+            "kept beating: its code held it < 2.0 ms",
         ),
         (
             # aiosqlite under load: GIL waits worth saying, not a starvation.
             make_causes(wall=0.2, working=0.013, starved=0.04, longest_demo=0.012),
             KEPT_BEATING,
-            "kept beating: demo held it ≤ 12.0 ms, GIL waits 40.0 ms",
+            "kept beating: its code held it ≤ 12.0 ms, GIL waits 40.0 ms",
         ),
     ],
 )
@@ -188,7 +188,7 @@ def test_a_run_held_up_by_another_says_so_and_keeps_its_own_verdict() -> None:
     verdict = judge(causes, None, held_up_by=("#41 sync-unguarded (froze 1.08 s)",))
     assert verdict.kind == KEPT_BEATING
     assert verdict.sentence() == (
-        "kept beating: demo held it ≤ 3.0 ms; "
+        "kept beating: its code held it ≤ 3.0 ms; "
         "held up by #41 sync-unguarded (froze 1.08 s)"
     )
 

@@ -1,12 +1,15 @@
 """The entry point of ``python -m tui`` / ``loopbeat``: parse, check, dispatch.
 
 With ``--settings`` or ``--path`` loopbeat runs on the user's own Django
-project (``tui.cli_project``); without, on its demo (``tui.cli_demo``).
+project (``tui.cli_project``), and with a project's option (``--urls``...)
+in a directory holding ``manage.py``; otherwise on its demo
+(``tui.cli_demo``).
 Either way the arguments are checked first, and a bad one exits 2 with a
 sentence before anything starts.
 """
 
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 
 from tui.cli_args import build_parser, unwritable_file
@@ -41,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None and (problem := unwritable_file(args.json)):
         parser.error(printable(f"--json: {problem}"))
     project = args.settings is not None or args.path is not None
+    if not project and _asks_for_a_project(args):
+        # `--urls /api/` in a directory with manage.py: the project here.
+        project = Path("manage.py").is_file()
     wrong = DEMO_ONLY if project else PROJECT_ONLY
     for option in wrong:
         if getattr(args, option) not in (None, False, []):
@@ -55,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.cli_demo import run_demo
 
     return run_demo(args, parser)
+
+
+def _asks_for_a_project(args: object) -> bool:
+    return any(getattr(args, option) not in (None, False, []) for option in PROJECT_ONLY)
 
 
 if __name__ == "__main__":

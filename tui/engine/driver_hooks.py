@@ -9,6 +9,8 @@ thread that would wait for it, so the knob never blocks the loop by itself:
 * psycopg's ``AsyncConnection`` waits for the server from the loop itself:
   its cursors' ``execute`` awaits the round trip before the real one,
   holding the connection as the real one does;
+* ``AsyncCursor.stream`` sends its statement once, then the rows come as
+  the server sends them: the send is charged, where the connection waits;
 * a server-side cursor's fetches are round trips of their own (``FETCH``):
   ``ServerCursor`` (the sync one, which Django's ``aiterator`` and
   ``iterator`` use on PostgreSQL) sleeps on its thread, ``AsyncServerCursor``
@@ -121,7 +123,38 @@ def _hook_psycopg() -> list[Undo]:
     for name in ("fetchone", "fetchmany", "fetchall"):
         sync_method = getattr(psycopg.ServerCursor, name)
         undo.append(_replace(psycopg.ServerCursor, name, _sleeping(sync_method)))
+    wait = psycopg.AsyncConnection.wait
+    undo.append(_replace(psycopg.AsyncConnection, "wait", _streaming(wait)))
     return undo
+
+
+STREAM_SEND = "_stream_send_gen"
+"""psycopg's generator that sends ``AsyncCursor.stream``'s statement: the one
+round trip a stream starts with (its chunks then come as the server sends
+them). Hooked where the connection waits for it, not around the stream, so
+no wrapper runs per row."""
+
+
+def _streaming(wait: Any) -> Any:
+    """``AsyncConnection.wait`` that charges a stream's statement its round
+    trip; every other wait is psycopg's own (``execute`` is hooked itself)."""
+
+    async def round_trip(connection: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        recorder = CURRENT.get()
+        code = getattr(gen, "gi_code", None)
+        if recorder is None or getattr(code, "co_name", "") != STREAM_SEND:
+            return await wait(connection, gen, *args, **kwargs)
+        started = time.perf_counter()
+        if recorder.latency:
+            # The stream holds the connection's lock already, as a real
+            # round trip would.
+            await asyncio.sleep(recorder.latency)
+        try:
+            return await wait(connection, gen, *args, **kwargs)
+        finally:
+            _note(recorder, started, None)
+
+    return round_trip
 
 
 def _awaiting(method: Any) -> Any:

@@ -20,7 +20,8 @@ the loop's ``_selector``               ``tui.instrument.heartbeat.LoopMonitor`` 
 ``psycopg`` cursors' ``execute`` and   the same (psycopg's async statements,
 fetches: ``AsyncCursor``,              and server-side fetches, each a round
 ``AsyncServerCursor``,                 trip)
-``ServerCursor``
+``ServerCursor``; ``AsyncConnection``'s
+``wait`` (a stream's statement)
 a filter on ``django.request``'s log   the same (loopbeat reports the
                                        failures of its own requests)
 Django's ``connection_created`` and    the same (every statement through
@@ -173,6 +174,7 @@ def process_state(loop: asyncio.AbstractEventLoop | None = None) -> dict[str, An
             for name in ("execute", "executemany", "fetchone", "fetchmany"):
                 state[f"psycopg {cursor.__name__}.{name}"] = cursor.__dict__.get(name)
         state["psycopg ServerCursor.fetchmany"] = psycopg.ServerCursor.fetchmany
+        state["psycopg AsyncConnection.wait"] = psycopg.AsyncConnection.wait
     except ImportError:
         pass
     try:

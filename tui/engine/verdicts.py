@@ -164,7 +164,7 @@ def judge(
         held_text = f"≤ {format_seconds(causes.longest_demo)}"
     else:
         held_text = f"< {format_seconds(LONG_CALLBACK)}"
-    text = f"kept beating: demo held it {held_text}"
+    text = f"kept beating: its code held it {held_text}"
     if split.starved >= STARVE_SAY:
         text += f", GIL waits {format_seconds(split.starved)}"
     return Verdict(KEPT_BEATING, text + held_up, machine)

@@ -23,7 +23,8 @@ KEY_CODE = {
     "prefetched": ".prefetch_related(",
     "gather-orm": "await asyncio.gather(",
     "gather-native": "await asyncio.gather(",
-    "native-chunked": "await cursor.fetchmany(",
+    # fetchmany(2000) on SQLite, stream(..., size=2000) on PostgreSQL.
+    "native-chunked": "2000):",
     "gather-shared": "await asyncio.gather(",
 }
 """A piece of the key line's code, by pattern name."""

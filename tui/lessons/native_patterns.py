@@ -8,8 +8,9 @@ are opposite shapes, so each set explains its own driver, from its source:
   (``aiosqlite/core.py``: ``Connection`` is a ``Thread``, fed by a queue);
 * psycopg's ``AsyncConnection`` has no thread: it waits on the socket from
   the loop (``psycopg/waiting.py``, ``wait_async``: ``loop.add_reader``) and
-  turns the rows into tuples on the loop's thread (``load_rows``), one
-  statement per connection at a time (the connection's ``lock``).
+  turns the rows into tuples on the loop's thread (``load_rows``; ``stream``
+  a row at a time, ``load_row``), one statement per connection at a time
+  (the connection's ``lock``).
 
 No text here gives a figure or says which way a run will go: what each run
 measured (the cause, the threads, the overlap) is the run's own to say.
@@ -76,17 +77,19 @@ POSTGRESQL: tuple[Pattern, ...] = (
     Pattern(
         key="k",
         name="native-chunked",
-        title="psycopg async: server cursor, fetchmany(2000)",
+        title="psycopg async: stream(size=2000)",
         url="/native/chunked",
         view="native_chunked",
         module="native_postgres",
         explanation=(
-            "A named cursor keeps the result on the server: each fetchmany(2000) "
-            "is a FETCH round trip, awaited from the loop, then 2,000 rows turned "
-            "into tuples on the loop's thread. The same decoding as fetchall(), "
-            "cut into short slices with the loop free between them, so other "
-            "requests run between the chunks. Every chunk is a round trip, so "
-            "simulated latency is charged once per FETCH."
+            "stream() sends the query once and takes the rows as the server "
+            "sends them, 2,000 at a time, turning each row into a tuple as the "
+            "view asks for it: the same work on the loop's own thread as "
+            "fetchall(), cut into short slices, with the loop free between them "
+            "to serve other requests. The loop still does all of it: over the "
+            "run it is frozen about as long in all, just never for long at once. "
+            "Watch the longest stall and the ping, not the total. One statement, "
+            "so one simulated round trip."
         ),
     ),
 )
