@@ -1,8 +1,10 @@
 """Verdict stability: every pattern N times, headless and live, quiet and loaded.
 
 Run: ``python benchmarks/verdict_stability.py [--runs 20] [--hogs 0,1,2]
-[--modes headless,live] [--patterns A,B:N] [--db PATH] [--quick]``
-(``--quick``: the control case twice in each mode, no hog).
+[--modes headless,live] [--patterns A,B:N] [--db PATH | --database URL]
+[--quick]`` (``--quick``: the control case twice in each mode, no hog).
+``--database`` takes a SQLite path or a ``postgresql://`` URL (seeded with
+``seed.py``): the patterns are then that backend's.
 
 For each number of CPU hogs (processes spinning beside it: 0 quiet, 1, 2 =
 both cores of a 2-core machine busy) and each mode (headless: a ``Bench``;
@@ -40,7 +42,7 @@ DEFAULT_PATTERNS = (
     "sleep-block,sleep-await,sync-guarded,sync-unguarded,async-for,async-stream,"
     "async-get-count,"
     "sync-to-async,sync-view,native-driver,n-plus-one,prefetched,gather-orm,"
-    "gather-native,async-for:5"
+    "gather-native,gather-shared,native-chunked,async-for:5"
 )
 SETTLE = 0.2
 STALL_CAUSE_LETTERS = {"working": "w", "starved": "s", "blocked": "b"}
@@ -70,17 +72,17 @@ def summary(result) -> dict:
     }
 
 
-async def headless(db: Path, labels: list[str], runs: int) -> list[dict]:
+async def headless(database, labels: list[str], runs: int) -> list[dict]:
     from tui.engine.bench import Bench
     from tui.engine.runs import RunSpec
     from tui.lessons.demo import demo_target
-    from tui.lessons.patterns import find
+    from tui.lessons.patterns import catalog
 
     rows = []
-    async with Bench(demo_target(db), window=3600) as bench:
+    async with Bench(demo_target(database), window=3600) as bench:
         await asyncio.sleep(SETTLE)
         for label in labels:
-            spec = RunSpec.parse(label, catalog=find)
+            spec = RunSpec.parse(label, catalog=catalog(database.backend).find)
             for _ in range(runs):
                 rows.append(summary(await bench.run_now(spec)))
                 await asyncio.sleep(SETTLE)
@@ -92,13 +94,17 @@ import asyncio, json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from benchmarks.verdict_stability import summary
+from demoapp.dburl import resolve_database
 from tui.ui.app import LoopbeatApp
 from tui.lessons.demo import demo_target
-from tui.lessons.patterns import PATTERNS, find
+from tui.lessons.patterns import catalog
 from tui.engine.runs import RunSpec
 
-db, labels = Path(sys.argv[2]), sys.argv[3].split(",")
-runs, out = int(sys.argv[4]), sys.argv[5]
+labels = sys.argv[2].split(",")
+runs, out = int(sys.argv[3]), sys.argv[4]
+database = resolve_database(None)  # LOOPBEAT_DATABASE_URL: no password in argv
+patterns = catalog(database.backend)
+find = patterns.find
 rows = []
 
 async def pilot(p):
@@ -118,17 +124,18 @@ async def pilot(p):
     Path(out).write_text(json.dumps(rows))
     app.exit()
 
-LoopbeatApp(demo_target(db), catalog=PATTERNS).run(auto_pilot=pilot)
+LoopbeatApp(demo_target(database), catalog=patterns).run(auto_pilot=pilot)
 """
 
 
-def live(db: Path, labels: list[str], runs: int) -> list[dict]:
+def live(database, labels: list[str], runs: int) -> list[dict]:
     """Run the app on a pseudo-terminal; its pilot writes the runs to a file."""
     out = Path(tempfile.mkdtemp()) / "live.json"
     root = str(Path(__file__).resolve().parent.parent)
     code = LIVE_CHILD % {"settle": SETTLE}
-    argv = [sys.executable, "-c", code, root, str(db), ",".join(labels), str(runs)]
-    run_on_pty([*argv, str(out)], *SIZE)
+    argv = [sys.executable, "-c", code, root, ",".join(labels), str(runs)]
+    env = {**os.environ, "LOOPBEAT_DATABASE_URL": database.url}
+    run_on_pty([*argv, str(out)], *SIZE, env=env)
     if not out.exists():
         raise SystemExit("the live app ended without writing its runs")
     return json.loads(out.read_text())
@@ -198,7 +205,8 @@ def main() -> int:
     parser.add_argument("--hogs", default="0,1,2")
     parser.add_argument("--modes", default="headless,live")
     parser.add_argument("--patterns", default=DEFAULT_PATTERNS)
-    parser.add_argument("--db", type=Path)
+    parser.add_argument("--db", type=Path, help="a SQLite file (seeded if missing)")
+    parser.add_argument("--database", help="a SQLite path or a postgresql:// URL")
     parser.add_argument(
         "--quick", action="store_true", help="the control twice: proves it runs (CI)"
     )
@@ -206,28 +214,36 @@ def main() -> int:
     if args.quick:
         args.runs, args.hogs, args.patterns = 2, "0", "sleep-await"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from demoapp.bootstrap import configure_django
+    from demoapp.bootstrap import as_database, configure_django
+    from demoapp.dburl import parse_database
     from tui.cli_demo import prepare_database
     from tui.instrument.memory import limit_malloc_arenas
 
-    db = args.db or Path(
-        os.environ.get("LOOPBEAT_DB") or tempfile.mkdtemp() + "/bench.sqlite3"
-    )
-    if problem := prepare_database(db):
+    if args.database:
+        database = parse_database(args.database)
+    else:
+        database = as_database(
+            args.db
+            or Path(os.environ.get("LOOPBEAT_DB") or tempfile.mkdtemp() + "/bench.db")
+        )
+    if problem := prepare_database(database):
         raise SystemExit(problem)
     labels = args.patterns.split(",")
     limit_malloc_arenas()
-    configure_django(db)
-    print(f"{args.runs} runs of each pattern; database {db}; cpus {os.cpu_count()}")
+    configure_django(database)
+    print(
+        f"{args.runs} runs of each pattern; database {database.masked};"
+        f" cpus {os.cpu_count()}"
+    )
     for count in (int(n) for n in args.hogs.split(",")):
         medians = {}
         with hogs(count):
             for mode in args.modes.split(","):
                 started = time.monotonic()
                 if mode == "headless":
-                    rows = asyncio.run(headless(db, labels, args.runs))
+                    rows = asyncio.run(headless(database, labels, args.runs))
                 else:
-                    rows = live(db, labels, args.runs)
+                    rows = live(database, labels, args.runs)
                 took = time.monotonic() - started
                 title = f"{mode}, {count} CPU hog(s) ({took:.0f} s)"
                 medians[mode] = report(title, rows, labels, args.runs)
