@@ -9,8 +9,8 @@ sentence before anything starts.
 """
 
 import sys
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 from tui.cli_args import build_parser, unwritable_file
 from tui.instrument.printable import printable
@@ -64,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _asks_for_a_project(args: object) -> bool:
-    return any(getattr(args, option) not in (None, False, []) for option in PROJECT_ONLY)
+    return any(
+        getattr(args, option) not in (None, False, []) for option in PROJECT_ONLY
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ def run_project(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         return EXIT_USAGE
     if args.headless:
         from tui.leaving import leave_now
-        from tui.output.project_report import Budget, run_project_headless
+        from tui.output.project_outcome import Budget
+        from tui.output.project_report import run_project_headless
 
         specs = pinned or default_paths()
         if not specs:

@@ -25,7 +25,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,75 +36,29 @@ from rich.text import Text
 from tui.engine.audit import MiddlewareCost, audit
 from tui.engine.bench import Bench
 from tui.engine.middleware import hop_name, project_middleware
-from tui.engine.noise import NoiseReport, measure_noise
+from tui.engine.noise import measure_noise
 from tui.engine.patches import owning_the_loop
-from tui.engine.results import RunResult, StallSummary
+from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
 from tui.engine.target import Target
 from tui.engine.wrapper import RecordingApp
 from tui.instrument.archive import ArchiveUnavailable
 from tui.instrument.formatting import format_seconds
-from tui.instrument.loopstats import BLOCKED, STARVED, WORKING
 from tui.instrument.printable import printable
 from tui.output.files import write_atomically
 from tui.output.progress import RunProgress, console_for_progress
+from tui.output.project_json import report_json
+from tui.output.project_outcome import (
+    FAILED,
+    OVER,
+    OWN_CAUSES,
+    PASS,
+    UNMEASURED,
+    Budget,
+    PathOutcome,
+    ProjectReport,
+)
 from tui.output.report import Report, measure
-
-PASS, OVER, FAILED, UNMEASURED = "pass", "over", "failed", "unmeasured"
-OWN_CAUSES = (WORKING, BLOCKED, STARVED)
-"""Stalls the path's own code caused; ``machine busy`` is the machine's."""
-SCHEMA_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What a CI job allows a path (None: no limit of that kind)."""
-
-    max_lag_ms: float | None = None
-    max_hops: int | None = None
-
-
-@dataclass(frozen=True)
-class PathOutcome:
-    """One path's runs, judged."""
-
-    spec: RunSpec
-    runs: tuple[RunResult, ...]
-    outcome: str
-    reasons: tuple[str, ...] = ()
-    worst: StallSummary | None = None
-    """The longest stall its own code caused (working, blocked, starved)."""
-    hops: float = 0.0
-    """Thread hops per request, the most of any run."""
-
-    @property
-    def typical(self) -> RunResult:
-        """The run with the median wall time."""
-        ordered = sorted(self.runs, key=lambda r: r.wall)
-        return ordered[(len(ordered) - 1) // 2]
-
-
-@dataclass
-class ProjectReport:
-    """What the headless session on a project measured and decided."""
-
-    target: Target
-    budget: Budget
-    report: Report
-    noise: NoiseReport | None = None
-    middleware: list[MiddlewareCost] = field(default_factory=list)
-    audit_path: str | None = None
-    paths: list[PathOutcome] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        """1 over budget or failed, else 2 unmeasured, else 0."""
-        outcomes = {p.outcome for p in self.paths}
-        if outcomes & {OVER, FAILED}:
-            return 1
-        if UNMEASURED in outcomes or not self.paths:
-            return 2
-        return 0
 
 
 def judge_path(
@@ -326,96 +279,6 @@ def hop_line(path: PathOutcome) -> str:
         counts[hop_name(hop.caller)] += 1
     parts = [f"{name} x{n}" if n > 1 else name for name, n in counts.items()]
     return f"{len(span.record.hops)} a request: {', '.join(parts)}"
-
-
-def report_json(project: ProjectReport, started: float) -> dict[str, Any]:
-    """The report as ``tui/output/report.schema.json`` describes it."""
-    import django
-
-    noise = project.noise
-    return {
-        "schema": "loopbeat-report",
-        "version": SCHEMA_VERSION,
-        "kind": "project",
-        "started": started,
-        "python": sys.version.split()[0],
-        "django": django.get_version(),
-        "target": {
-            "name": project.target.name,
-            "settings": project.target.settings_module,
-            **project.target.describe,
-        },
-        "budget": {
-            "max_lag_ms": project.budget.max_lag_ms,
-            "max_hops": project.budget.max_hops,
-        },
-        "machine": None
-        if noise is None
-        else {"quiet": noise.quiet, "sentence": noise.sentence()},
-        "paths": [_path_json(path) for path in project.paths],
-        "middleware": [_middleware_json(cost) for cost in project.middleware],
-        "middleware_measured_on": project.audit_path,
-        "outcome": _overall(project.exit_code),
-        "exit_code": project.exit_code,
-    }
-
-
-def _path_json(path: PathOutcome) -> dict[str, Any]:
-    typical = path.typical
-    span = typical.requests[0] if typical.requests else None
-    return {
-        "path": path.spec.path,
-        "method": path.spec.method,
-        "label": path.spec.label,
-        "burst": path.spec.burst,
-        "runs": len(path.runs),
-        "status": typical.status,
-        "wall_p50_ms": statistics.median(r.wall for r in path.runs) * 1000,
-        "verdict": typical.verdict,
-        "verdict_kind": typical.judgement.kind,
-        "worst_stall": None if path.worst is None else _stall_json(path.worst),
-        "hops_per_request": path.hops,
-        "hops": [] if span is None else [h.caller for h in span.record.hops],
-        "queries": typical.queries,
-        "query_threads": list(typical.query_threads),
-        "error": typical.error,
-        "outcome": path.outcome,
-        "reasons": list(path.reasons),
-    }
-
-
-def _stall_json(stall: StallSummary) -> dict[str, Any]:
-    return {
-        "ms": stall.duration * 1000,
-        "cause": stall.cause,
-        "where": stall.location,
-        "text": stall.text,
-    }
-
-
-def _middleware_json(cost: MiddlewareCost) -> dict[str, Any]:
-    change = cost.change
-    return {
-        "class": cost.middleware.dotted,
-        "kind": cost.middleware.kind,
-        "hooks": list(cost.middleware.hooks),
-        "hops_per_request": cost.hops,
-        "how": cost.how,
-        "without_it": None
-        if change is None
-        else {
-            "hops": change.hops,
-            "loop_ms": change.loop * 1000,
-            "worker_ms": change.worker * 1000,
-            "spread_ms": change.spread * 1000,
-        },
-        "failed_without_it": cost.failed,
-        "finding": cost.finding,
-    }
-
-
-def _overall(code: int) -> str:
-    return {0: PASS, 1: OVER, 2: UNMEASURED}.get(code, "error")
 
 
 def _style(outcome: str) -> str:
