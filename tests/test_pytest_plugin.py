@@ -229,8 +229,10 @@ def test_a_busy_machine_is_unmeasured_unless_strict(suite) -> None:
     result.stdout.fnmatch_lines(
         ["unmeasured: test_it.py::test_blocks: *the machine took most of it*"]
     )
-    strict = suite.runpytest(
-        "-p", "no:cacheprovider", "--loop-budget", "50", "--loop-strict"
+    # In a process of its own too: the conftest's patch would outlive an
+    # in-process run and make every later stall of this suite the machine's.
+    strict = suite.runpytest_subprocess(
+        *ISOLATED, "--loop-budget", "50", "--loop-strict"
     )
     strict.assert_outcomes(failed=1)
 
