@@ -122,7 +122,7 @@ class LoopHistory:
         """Return the busy periods of at least ``busy_floor`` overlapping a span.
 
         A period still going on at ``until`` (the loop is blocked right now) is
-        included, cut off at ``until``.
+        included, cut off at ``until`` or now, whichever is sooner.
 
         Args:
             since: Start of the span (perf_counter seconds).
@@ -134,8 +134,12 @@ class LoopHistory:
         end = bisect_left(self._busy, until, key=_start)
         periods = list(islice(self._busy, first, end))
         current = self._unresponsive_since()
-        if current is not None and until - current >= self.busy_floor:
-            periods.append(BusyPeriod(current, until - current))
+        # Cut off at now too: a span that ends in the future (a run's figures
+        # read with a settling margin) must not stretch the period the loop is
+        # in right now, which is the reader's own work, to that future.
+        cut = min(until, perf_counter())
+        if current is not None and cut - current >= self.busy_floor:
+            periods.append(BusyPeriod(current, cut - current))
         return periods
 
     def late_wakes(
