@@ -38,7 +38,7 @@ from tui.leaving import end_by
 from tui.lessons.patterns import Catalog
 from tui.ui.commands import binding_commands
 from tui.ui.desk import RunDesk, show_error
-from tui.ui.eventlog import EventLogHandler
+from tui.ui.log_capture import EventLogHandler
 from tui.ui.messages import AuditRequested, ReplayRequested, RunRequested
 from tui.ui.saving import SessionSaver
 from tui.ui.screens.live import LiveScreen
