@@ -392,3 +392,13 @@ def test_ratio_bands_are_the_judges_own_lines() -> None:
     for question in QUESTIONS:
         if question.judge is quiz.judge_ratio:
             assert question.bands == RATIO_BANDS, question.prompt
+
+
+def test_the_psycopg_decoding_answer_reads_as_one_sentence() -> None:
+    # The reveal put the verdict after "the loop": "the loop froze the loop".
+    from tui.lessons.questions_postgres import PSYCOPG_DECODES
+
+    result = make_result("native-driver", rows=100_000, query_threads=("MainThread",))
+    text = PSYCOPG_DECODES.explain([result])
+    assert "the loop froze the loop" not in text and "the loop kept" not in text
+    assert text.endswith(f"verdict: {result.judgement.text}")

@@ -96,7 +96,7 @@ def _explain_decoder(results: Results) -> str:
     (result,) = results
     return (
         f"{result.rows:,} rows, {plural(result.queries, 'statement', 'statements')}"
-        f" {on_threads(result.query_threads)}; the loop {result.judgement.text}"
+        f" {on_threads(result.query_threads)}; verdict: {result.judgement.text}"
     )
 
 
