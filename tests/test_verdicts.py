@@ -201,3 +201,20 @@ def test_loop_shares_never_pass_the_whole() -> None:
     text = causes.loop_work()
     shares = [int(n) for n in re.findall(r"(\d+)%", text)]
     assert shares and max(shares) <= 100, text
+
+
+def test_a_queue_for_a_cpu_is_the_machines_only_as_far_as_others_ran() -> None:
+    # A burst of five CPU-bound threads on two cores keeps the loop queued for
+    # a CPU on a quiet laptop: its own threads filled the cores, so that wait
+    # is the demo's (starvation), never "machine busy". With another process
+    # using the CPUs as long, the same queue is the machine's, as before.
+    from dataclasses import replace
+
+    causes = replace(make_causes(starved=0.6, queued=0.3), threads_cpu={"demo": 2.0})
+    quiet = replace(causes, others_cpu=0.02)
+    busy = replace(causes, others_cpu=1.0)
+    assert quiet.split.queued == pytest.approx(0.02)
+    assert quiet.split.starved == pytest.approx(causes.split.starved + 0.28)
+    assert busy.split == causes.split  # unknown and busy read alike
+    assert (judge(quiet, None).machine_busy or 0.0) < 0.05
+    assert judge(busy, None).machine_busy == pytest.approx(0.3)

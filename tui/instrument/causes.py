@@ -71,6 +71,10 @@ class RunCauses:
         own_cpu: Likewise of ``cpu["demo"]``.
         held_up: The longest callback of another run in flight meanwhile: the
             loop was held for this run too, but not by its code.
+        others_cpu: CPU-seconds other processes used over the run (None:
+            unknown). A queue for a CPU is the machine's only as far as other
+            processes could have filled the CPUs; beyond that, the run's own
+            threads did (a burst of five CPU-bound threads on two cores).
     """
 
     wall: float
@@ -85,6 +89,7 @@ class RunCauses:
     own_busy: float | None = None
     own_cpu: float | None = None
     held_up: float = 0.0
+    others_cpu: float | None = None
 
     @property
     def demo_busy(self) -> float:
@@ -120,11 +125,20 @@ class RunCauses:
         demo_off_cpu = max(0.0, self.demo_busy - self.demo_cpu)
         starved = starved_all * demo_share
         held_while_queued = starved * (1.0 - self.demo_threads_ran)
+        queued_all = self.loop_queued + held_while_queued
+        machine = queued_all
+        if self.others_cpu is not None:
+            # The queue was for CPUs; other processes can only have filled them
+            # for as long as they ran. The rest of the wait, the run's own
+            # threads filled: that is the demo holding the loop up, not the
+            # machine, and a quiet laptop must not read "machine busy".
+            machine = min(queued_all, self.others_cpu)
+        crowded = (queued_all - machine) * demo_share
         return CauseSplit(
             working=self.demo_cpu,
-            starved=starved - held_while_queued,
+            starved=starved - held_while_queued + crowded,
             blocked=min(waiting - queued - starved_all, demo_off_cpu),
-            queued=self.loop_queued + held_while_queued,
+            queued=machine,
         )
 
     def loop_work(self) -> str:
@@ -164,6 +178,7 @@ class RunCauses:
             "own_busy": self.own_busy,
             "own_cpu": self.own_cpu,
             "held_up": self.held_up,
+            "others_cpu": self.others_cpu,
         }
 
 
@@ -260,6 +275,7 @@ class CauseMeter:
             own_busy=own_busy,
             own_cpu=own_cpu,
             held_up=held_up,
+            others_cpu=usage.others_cpu,
         )
 
     def _demo_threads_ran(

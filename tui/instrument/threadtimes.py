@@ -25,6 +25,23 @@ import time
 from dataclasses import dataclass, field
 
 _TASKS = "/proc/self/task"
+_STAT = "/proc/stat"
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU-seconds of all CPUs since boot, from ``/proc/stat``.
+
+    (0, 0) where it is missing. Counted in clock ticks (``SC_CLK_TCK``, 10 ms
+    on Linux): coarse, but what other processes used can only be read here.
+    """
+    try:
+        with open(_STAT) as file:
+            fields = [int(v) for v in file.readline().split()[1:]]
+        hertz = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields) - idle) / hertz, sum(fields) / hertz
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +82,8 @@ class CpuSnapshot:
     """``time.process_time()``: all threads, ended ones included."""
     threads: dict[int, ThreadTimes] = field(default_factory=dict)
     """By native thread id."""
+    machine_busy: float = 0.0
+    """CPU-seconds all CPUs had been busy (``machine_cpu``), any process's."""
 
     @classmethod
     def take(cls) -> "CpuSnapshot":
@@ -78,7 +97,8 @@ class CpuSnapshot:
             times = read_thread(int(tid))
             if times is not None:
                 threads[int(tid)] = times
-        return cls(time.perf_counter(), time.process_time(), threads)
+        busy, _ = machine_cpu()
+        return cls(time.perf_counter(), time.process_time(), threads, busy)
 
     def since(self, earlier: "CpuSnapshot") -> "CpuUsage":
         """What each thread used between ``earlier`` and this snapshot."""
@@ -86,10 +106,15 @@ class CpuSnapshot:
             tid: now - earlier.threads.get(tid, ThreadTimes(0.0, 0.0))
             for tid, now in self.threads.items()
         }
+        process_cpu = self.process_cpu - earlier.process_cpu
+        others = None
+        if self.machine_busy and earlier.machine_busy:
+            others = max(0.0, self.machine_busy - earlier.machine_busy - process_cpu)
         return CpuUsage(
             wall=self.at - earlier.at,
-            process_cpu=self.process_cpu - earlier.process_cpu,
+            process_cpu=process_cpu,
             threads=threads,
+            others_cpu=others,
         )
 
 
@@ -100,6 +125,8 @@ class CpuUsage:
     wall: float
     process_cpu: float
     threads: dict[int, ThreadTimes]
+    others_cpu: float | None = None
+    """CPU-seconds other processes used meanwhile; None where unknown."""
 
     def of(self, native_id: int) -> ThreadTimes:
         """One thread's share (zero for a thread not seen)."""
