@@ -8,7 +8,7 @@ from tui.engine.results import RunResult
 from tui.engine.runs import RunSpec
 from tui.engine.verdicts import STARVED
 from tui.instrument.formatting import format_seconds
-from tui.lessons.patterns import SQLITE, find
+from tui.lessons.patterns import find
 from tui.lessons.quiz import (
     GUARD_ERROR,
     OVERLAP_OUTCOMES,
@@ -331,12 +331,3 @@ QUESTIONS: tuple[Question, ...] = (
     GATHER_NATIVE,
     CPU_BOUND_BURST,
 )
-
-
-def questions_for(backend: str = SQLITE) -> tuple[Question, ...]:
-    """The quiz for the demo's database: its catalog's runs, its driver's questions."""
-    if backend == SQLITE:
-        return QUESTIONS
-    from tui.lessons.questions_postgres import postgres_questions
-
-    return postgres_questions()

@@ -212,7 +212,7 @@ class MainScreen(LiveScreen):
 
     def action_quiz(self) -> None:
         """Open the predict-then-run quiz where it was left."""
-        from tui.lessons.questions import questions_for
+        from tui.lessons.quizzes import questions_for
         from tui.ui.widgets.quiz_panel import QuizPanel
 
         questions = questions_for(self.catalog.backend)
