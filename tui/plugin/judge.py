@@ -76,10 +76,19 @@ def describe(stall: Stall, budget: float, root: str = "") -> str:
         who = stall.culprit or "another thread held the GIL"
         return f"starved the loop {took} (budget {limit}): {who}"
     verb = "blocked the loop" if stall.cause == BLOCKED else "froze the loop"
-    place = stall.project_frame or stall.innermost_frame
-    code = _source(place, root)
     working = " working" if stall.cause == WORKING else ""
-    where = f"{code} at {place}" if code else f"at {place}"
+    place = stall.project_frame
+    if place is None:
+        # Only the framework's frames on the loop's stack (the loop freeing a
+        # large result, C code): none of them is the culprit, so none is named
+        # as if it were.
+        where = (
+            "no line of the project on the loop's stack"
+            f" (innermost: {stall.innermost_frame})"
+        )
+    else:
+        code = _source(place, root)
+        where = f"{code} at {place}" if code else f"at {place}"
     return f"{verb} {took}{working} (budget {limit}): {where}"
 
 
